@@ -1,0 +1,1 @@
+"""Qilu loss engine: everything peril-independent (portfolio, event sets, vulnerability, kernels, metrics, pricing, outputs)."""

@@ -1,0 +1,137 @@
+"""One chunk of simulated years: events -> kernels -> event-key and year-key loss tables.
+
+:func:`run_chunk` is pure and picklable (inputs and years in, :class:`ChunkResult` out), so a local
+loop and a distributed backend run the same code and get the same numbers.
+
+Table layouts (columns as arrays, rows sorted by (year, event, key)):
+
+* event-key rows: ``event`` int64 (chunk event index), ``key`` int32, ``mean`` float64 (analytical
+  mean loss, CNY), ``var`` float64 (its delta-method variance), ``exposure`` float64 (CNY),
+  ``samples`` float64[n, Q] (sampled losses; Q = 0 columns in mean mode);
+* year-key rows: ``year`` int64, ``sample`` int16 (-1 analytical, 1..Q), ``key`` int32, ``loss``
+  (annual aggregate) and ``max_event`` (largest event loss), nonzero rows only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import dtypes
+from engine.eventset import EventSet, combine
+from engine.kernels import Footprint, occurrence_losses, season_losses
+from engine.plan import ChunkInputs
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    years: np.ndarray
+    events: EventSet
+    event_rows: dict
+    year_rows: dict
+
+    @property
+    def nbytes(self) -> int:
+        arrays = list(self.event_rows.values()) + list(self.year_rows.values())
+        ev = self.events
+        arrays += [ev.event_id, ev.year, ev.offsets, ev.site, ev.intensity]
+        return int(sum(a.nbytes for a in arrays))
+
+
+def simulate_events(inputs: ChunkInputs, years: np.ndarray) -> EventSet:
+    """All perils' events for ``years``, combined and sorted by (year, doy, event id)."""
+    names = tuple(p.name for p in inputs.perils)
+    parts = []
+    for index, peril in enumerate(inputs.perils):
+        ev = peril.events(years, inputs.sites, index, inputs.seed)
+        parts.append(EventSet(ev.event_id, ev.year, ev.doy, np.full(ev.n_events, index, dtypes.PERIL), ev.offsets,
+                              ev.site, ev.intensity, names, ev.measures, ev.units, ev.attrs))
+    return combine(parts)
+
+
+def _reduce_rows(event, key, n_keys, columns):
+    """Sum rows with equal (event, key); ``columns`` float arrays [n] or [n, Q]. Stable order."""
+    code = event.astype(np.int64) * n_keys + key
+    order = np.argsort(code, kind="stable")
+    code = code[order]
+    if code.size == 0:
+        return code, [c[order] for c in columns]
+    starts = np.flatnonzero(np.concatenate([[True], code[1:] != code[:-1]]))
+    return code[starts], [np.add.reduceat(c[order], starts, axis=0) for c in columns]
+
+
+def _kernel_rows(fp, inputs, n_samples):
+    ex, pol, cv, n_keys = inputs.exposure, inputs.policies, inputs.curves, inputs.n_keys
+    occ = occurrence_losses(fp, ex, pol, cv, n_keys, inputs.seed, n_samples)
+    sea = season_losses(fp.year, occ[5], occ[6], occ[7], occ[8], ex, pol, n_keys)
+    event = np.concatenate([occ[0], sea[0]])
+    key = np.concatenate([occ[1], sea[1]])
+    return _reduce_rows(event, key, n_keys, [np.concatenate([occ[2], sea[2]]), np.concatenate([occ[3], sea[3]]),
+                                             np.concatenate([occ[4], sea[4]])])
+
+
+def event_key_losses(events: EventSet, inputs: ChunkInputs, measures: tuple) -> dict:
+    """Run the kernels on one event set: analytical mean always, samples when ``inputs.samples > 0``."""
+    cols = [events.measures.index(m) if m in events.measures else -1 for m in measures]
+    intensity = np.zeros((events.n_entries, len(measures)), dtypes.INTENSITY)
+    for j, c in enumerate(cols):
+        if c >= 0:
+            intensity[:, j] = events.intensity[:, c]
+    fp = Footprint(events.event_id, events.year, events.doy, events.peril.astype(np.int32), events.offsets,
+                   events.site, intensity)
+    n_keys = inputs.n_keys
+    code, (mean, var, exposure) = _kernel_rows(fp, inputs, 0)
+    samples = np.zeros((code.size, 0))
+    if inputs.samples > 0:
+        s_code, (s_loss, _, _) = _kernel_rows(fp, inputs, inputs.samples)
+        # both passes emit every (event, key) the footprint touches (exposure comes from the mean
+        # pass); seasonal rows can differ, so align on the union of codes
+        union = np.union1d(code, s_code)
+        full = lambda c, x: _scatter(union, c, x)  # noqa: E731
+        mean, var, exposure = full(code, mean[:, 0]), full(code, var), full(code, exposure)
+        samples = full(s_code, s_loss)
+        code = union
+    else:
+        mean = mean[:, 0]
+    keep = (mean > 0) | (samples > 0).any(axis=1)
+    event = code // n_keys
+    return {"event": event[keep], "key": (code % n_keys).astype(dtypes.KEY)[keep], "mean": mean[keep],
+            "var": var[keep], "exposure": exposure[keep], "samples": samples[keep]}
+
+
+def _scatter(union, code, values):
+    out = np.zeros((union.size,) + values.shape[1:])
+    out[np.searchsorted(union, code)] = values
+    return out
+
+
+def year_key_losses(events: EventSet, rows: dict, n_samples: int) -> dict:
+    """Annual aggregate and largest event loss per (year, sample, key) from event-key rows."""
+    year = events.year[rows["event"]]
+    blocks = [(-1, rows["mean"])] + [(q + 1, rows["samples"][:, q]) for q in range(n_samples)]
+    out = {"year": [], "sample": [], "key": [], "loss": [], "max_event": []}
+    for sample, loss in blocks:
+        nz = loss > 0
+        y, k, l = year[nz], rows["key"][nz], loss[nz]
+        order = np.lexsort((k, y))
+        y, k, l = y[order], k[order], l[order]
+        if y.size == 0:
+            continue
+        starts = np.flatnonzero(np.concatenate([[True], (y[1:] != y[:-1]) | (k[1:] != k[:-1])]))
+        out["year"].append(y[starts])
+        out["key"].append(k[starts])
+        out["sample"].append(np.full(starts.size, sample, np.int16))
+        out["loss"].append(np.add.reduceat(l, starts))
+        out["max_event"].append(np.maximum.reduceat(l, starts))
+    dtypes_ = {"year": dtypes.YEAR, "sample": np.int16, "key": dtypes.KEY, "loss": np.float64, "max_event": np.float64}
+    return {c: (np.concatenate(v) if v else np.empty(0, dtypes_[c])) for c, v in out.items()}
+
+
+def run_chunk(inputs: ChunkInputs, years: np.ndarray, measures: tuple) -> ChunkResult:
+    """Simulate and price one chunk of years (pure: same inputs and years, same result)."""
+    years = np.asarray(years, dtype=dtypes.YEAR)
+    events = simulate_events(inputs, years)
+    rows = event_key_losses(events, inputs, measures)
+    order = np.lexsort((rows["key"], rows["event"]))  # events are already in (year, doy, id) order
+    rows = {c: v[order] for c, v in rows.items()}
+    return ChunkResult(years, events, rows, year_key_losses(events, rows, inputs.samples))

@@ -1,0 +1,210 @@
+"""Config schemas (one dataclass per Hydra group) and their validation.
+
+The YAML tree lives in ``configs/``; these dataclasses are registered in Hydra's ConfigStore as the
+schema the primary config extends, so an unknown key or a wrong type fails at composition.
+Peril and product entries are dictionaries keyed by name whose ``kind`` picks an implementation
+from a registry; each implementation validates its own parameters with its own dataclass.
+:func:`to_settings` turns the composed config into frozen objects once, at the entry point.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, make_dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from engine.pricing import PricingBasis
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(__file__).resolve().parent / "data"
+CONFIG_DIR = PROJECT_ROOT / "configs"
+
+
+class ConfigError(ValueError):
+    """An invalid configuration; the message names the key and the fix."""
+
+
+@dataclass
+class PortfolioConfig:
+    name: str = MISSING
+    path: str = MISSING            # CSV or Parquet; relative paths are taken from where qilu-run starts
+    description: str = ""
+
+
+@dataclass
+class VulnerabilityConfig:
+    curves: str = "${qilu_data:vulnerability/curves.csv}"
+    growth_stages: str = "${qilu_data:vulnerability/growth_stages.csv}"
+
+
+@dataclass
+class ClimateConfig:
+    name: str = "baseline"
+    description: str = ""
+    # multiplicative factors per peril name (1 = today's climate); sources in the YAML
+    frequency: Dict[str, float] = field(default_factory=dict)
+    intensity: Dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class RunConfig:
+    n_years: int = 10_000
+    seed: int = 20_231
+    first_year: int = 1
+    chunk_years: int = 0           # 0: sized from memory_budget_mb as the run goes
+    memory_budget_mb: int = 1024   # per chunk of years (event set + loss tables)
+    samples: int = 0               # 0: analytical mean only; Q > 0: Q secondary-uncertainty samples
+    progress: bool = True
+
+
+@dataclass
+class ComputeConfig:
+    kind: str = "local"
+    workers: int = 1
+    address: Optional[str] = None
+
+
+@dataclass
+class OutputConfig:
+    dir: str = MISSING
+    overwrite: bool = False
+    plt: bool = True
+    elt: bool = True
+    event_set: str = "netcdf"      # netcdf | zarr | none
+    plots: bool = True
+    print_keys: List[str] = field(default_factory=lambda: ["portfolio", "product/*"])
+
+
+# Hydra needs a mutable schema; the frozen, validated PricingBasis is built from it in to_settings.
+PricingConfig = make_dataclass("PricingConfig", [(f.name, f.type, field(default=f.default)) for f in fields(PricingBasis)])
+
+
+@dataclass
+class QiluConfig:
+    portfolio: PortfolioConfig = field(default_factory=PortfolioConfig)
+    peril: Dict[str, Any] = field(default_factory=dict)
+    product: Dict[str, Any] = field(default_factory=dict)
+    vulnerability: VulnerabilityConfig = field(default_factory=VulnerabilityConfig)
+    climate: ClimateConfig = field(default_factory=ClimateConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    pricing: PricingConfig = field(default_factory=PricingConfig)
+
+
+EVENT_SET_FORMATS = ("netcdf", "zarr", "none")
+COMPUTE_KINDS = ("local",)
+
+
+def data_path(relative: str) -> str:
+    """Absolute path of a file shipped in ``engine/data`` (the ``${qilu_data:...}`` resolver)."""
+    return str(DATA_DIR / relative)
+
+
+def register_resolvers() -> None:
+    if not OmegaConf.has_resolver("qilu_data"):
+        OmegaConf.register_new_resolver("qilu_data", data_path)
+
+
+def register_schema() -> None:
+    """Put the schema in Hydra's ConfigStore as ``qilu_schema`` (primary config extends it)."""
+    from hydra.core.config_store import ConfigStore
+
+    register_resolvers()
+    ConfigStore.instance().store(name="qilu_schema", node=QiluConfig)
+
+
+def resolve_path(path: str, base: Path) -> Path:
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (base / p).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The frozen, validated run settings derived from a composed config."""
+
+    config: QiluConfig
+    perils: tuple       # tuple of (name, peril object), in config order
+    products: tuple     # tuple of (name, product object), in config order
+    pricing: PricingBasis
+    portfolio_path: Path
+    output_dir: Path
+    curves_path: Path
+    stages_path: Path
+
+
+def _check(condition: bool, key: str, message: str) -> None:
+    if not condition:
+        raise ConfigError(f"config key '{key}': {message}")
+
+
+def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
+    """Validate a composed config and freeze it; raises :class:`ConfigError` naming the key."""
+    from perils import build_peril
+    from engine.products import build_product
+
+    register_resolvers()
+    base_dir = Path(base_dir or Path.cwd())
+    try:
+        obj: QiluConfig = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(QiluConfig), cfg))
+    except ValueError as err:  # PricingBasis and other __post_init__ checks
+        raise ConfigError(f"invalid config: {err}") from None
+    except Exception as err:  # omegaconf validation errors carry the full key
+        raise ConfigError(f"invalid config: {err}") from None
+    run = obj.run
+    _check(run.n_years >= 1, "run.n_years", f"must be >= 1, got {run.n_years}")
+    _check(run.chunk_years >= 0, "run.chunk_years", "must be >= 0 (0 sizes chunks from run.memory_budget_mb)")
+    _check(run.memory_budget_mb >= 16, "run.memory_budget_mb", "must be at least 16")
+    _check(0 <= run.samples <= 10_000, "run.samples", "must be in 0..10000 (0 = analytical mean only)")
+    _check(run.seed >= 0, "run.seed", "must be >= 0")
+    _check(obj.compute.kind in COMPUTE_KINDS, "compute.kind",
+           f"unknown backend '{obj.compute.kind}'; valid backends: {list(COMPUTE_KINDS)}")
+    _check(obj.output.event_set in EVENT_SET_FORMATS, "output.event_set",
+           f"'{obj.output.event_set}' is not one of {list(EVENT_SET_FORMATS)}")
+    try:
+        pricing = PricingBasis(**asdict(obj.pricing))
+    except ValueError as err:
+        raise ConfigError(f"config key 'pricing': {err}") from None
+    _check(len(obj.peril) > 0, "peril", "choose at least one peril, e.g. peril=[placeholder]")
+    _check(len(obj.product) > 0, "product", "choose at least one product")
+    for name, value in obj.climate.frequency.items() | obj.climate.intensity.items():
+        _check(value >= 0, f"climate.*.{name}", f"factors must be >= 0, got {value}")
+        _check(name in obj.peril, f"climate.*.{name}", f"names no peril of this run; perils: {sorted(obj.peril)}")
+
+    perils = []
+    for name, params in obj.peril.items():
+        _check(isinstance(params, dict) and "kind" in params, f"peril.{name}", "needs a 'kind'")
+        try:
+            perils.append((name, build_peril(name, dict(params), obj.climate)))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ConfigError(f"config key 'peril.{name}': {err.args[0] if err.args else err}") from None
+    products = []
+    for name, params in obj.product.items():
+        _check(isinstance(params, dict) and "kind" in params, f"product.{name}", "needs a 'kind'")
+        try:
+            products.append((name, build_product(name, dict(params))))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ConfigError(f"config key 'product.{name}': {err.args[0] if err.args else err}") from None
+
+    return Settings(obj, tuple(perils), tuple(products), pricing,
+                    portfolio_path=resolve_path(obj.portfolio.path, base_dir),
+                    output_dir=resolve_path(obj.output.dir, base_dir),
+                    curves_path=resolve_path(obj.vulnerability.curves, base_dir),
+                    stages_path=resolve_path(obj.vulnerability.growth_stages, base_dir))
+
+
+def params_from(schema, name: str, params: dict, what: str):
+    """Build a parameter dataclass from a config dict, naming unknown or missing keys."""
+    from dataclasses import MISSING as DC_MISSING, fields
+
+    params = {k: v for k, v in params.items() if k != "kind"}
+    known = {f.name: f for f in fields(schema)}
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise KeyError(f"unknown key(s) {unknown} for {what} '{name}'; valid keys: {sorted(known)}")
+    missing = [f for f, spec in known.items() if f not in params
+               and spec.default is DC_MISSING and spec.default_factory is DC_MISSING]
+    if missing:
+        raise KeyError(f"{what} '{name}' needs {missing} (no default for physical values)")
+    return schema(**params)

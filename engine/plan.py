@@ -1,0 +1,130 @@
+"""RunPlan: everything derived from the settings before the first chunk runs.
+
+Loads and validates the portfolio against the configured products and vulnerability, builds the
+aggregation keys, and packs the kernel records. ``ChunkInputs`` is the picklable part a worker
+needs to compute any chunk of years; it holds no file handles and no config objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import dtypes
+from engine.config import ConfigError, Settings
+from engine.kernels import Curves, Exposure, Policies
+from engine.portfolio import Portfolio, PortfolioError, Sites, load_portfolio
+from engine.vulnerability import Vulnerability, load_vulnerability
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Aggregation keys: ``names`` (K,), ``risk_keys`` int32[R, 4], and per-key sum insured (CNY)."""
+
+    names: tuple
+    risk_keys: np.ndarray
+    sum_insured: np.ndarray
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+
+def build_keys(portfolio: Portfolio) -> Keys:
+    """portfolio, product/<name>, county/<adcode> and product/<name>/county/<adcode> per risk."""
+    t = portfolio.table
+    product = t["product"].astype(str).to_numpy()
+    county = t["county"].astype(np.int64).to_numpy()
+    columns = [np.full(len(t), "portfolio", dtype=object),
+               np.char.add("product/", product.astype(str)).astype(object),
+               np.char.add("county/", county.astype(str)).astype(object),
+               np.char.add(np.char.add("product/", product.astype(str)),
+                           np.char.add("/county/", county.astype(str))).astype(object)]
+    names = ["portfolio"] + sorted(set(columns[1])) + sorted(set(columns[2])) + sorted(set(columns[3]))
+    lookup = {n: i for i, n in enumerate(names)}
+    risk_keys = np.array([[lookup[c[r]] for c in columns] for r in range(len(t))], dtype=dtypes.KEY)
+    risk_keys = risk_keys.reshape(len(t), 4)
+    sum_insured = np.zeros(len(names))
+    for k in range(4):
+        np.add.at(sum_insured, risk_keys[:, k], t["sum_insured"].to_numpy(float))
+    return Keys(tuple(names), risk_keys, sum_insured)
+
+
+@dataclass(frozen=True)
+class ChunkInputs:
+    """What computing one chunk of years needs (picklable: plain arrays and small objects)."""
+
+    perils: tuple          # peril objects, index = peril index in event ids
+    sites: Sites
+    exposure: Exposure
+    policies: Policies
+    curves: Curves
+    n_keys: int
+    seed: int
+    samples: int
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    settings: Settings
+    portfolio: Portfolio
+    vulnerability: Vulnerability
+    keys: Keys
+    inputs: ChunkInputs
+    years: np.ndarray       # int64[Y], all simulated years
+
+    @property
+    def placeholder(self) -> bool:
+        return any(getattr(p, "placeholder", False) for p in self.inputs.perils)
+
+
+def build_plan(settings: Settings) -> RunPlan:
+    """Load inputs and derive the run plan; raises ConfigError/PortfolioError before any output."""
+    vuln = load_vulnerability(settings.curves_path, settings.stages_path)
+    products = dict(settings.products)
+    unknown = sorted({c for p in products.values() for c in p.classes} - set(vuln.classes))
+    if unknown:
+        raise ConfigError(f"config key 'product': asset class(es) {unknown} have no vulnerability curves; "
+                          f"known classes: {list(vuln.classes)}")
+    portfolio = load_portfolio(settings.portfolio_path, products, vuln.classes)
+    t = portfolio.table
+    for name, product in products.items():
+        rows = t["product"] == name
+        stray = sorted(set(t.loc[rows, "asset_class"]) - set(product.classes))
+        if stray:
+            first = int(np.flatnonzero((rows & t["asset_class"].isin(stray)).to_numpy())[0])
+            raise PortfolioError(f"{settings.portfolio_path}, row {first + 2}, column 'asset_class': product "
+                                 f"'{name}' does not cover {stray}; it covers {list(product.classes)}")
+
+    keys = build_keys(portfolio)
+    site_order = np.argsort(portfolio.site_index, kind="stable").astype(dtypes.RISK)
+    site_offsets = np.zeros(len(portfolio.sites) + 1, dtypes.OFFSET)
+    np.cumsum(np.bincount(portfolio.site_index, minlength=len(portfolio.sites)), out=site_offsets[1:])
+    seasonal = np.array([products[p].basis == "season" for p in t["product"]], dtype=np.bool_)
+    exposure = Exposure(
+        site_offsets=site_offsets, site_risks=site_order,
+        value=t["value"].to_numpy(np.float64), deductible=t["deductible"].to_numpy(np.float64),
+        limit=t["limit"].to_numpy(np.float64), franchise=t["franchise"].to_numpy(np.float64),
+        coinsurance=t["coinsurance"].to_numpy(np.float64),
+        klass=vuln.class_index(t["asset_class"].to_numpy()), policy=portfolio.policy_index,
+        seasonal=seasonal, uid=portfolio.uid, keys=keys.risk_keys)
+    policies = Policies(portfolio.policy_deductible, portfolio.policy_limit)
+
+    peril_objs = tuple(p for _, p in settings.perils)
+    measures = []
+    for p in peril_objs:
+        measures += [m for m in p.measures if m not in measures]
+    curve_rows = vuln.peril_rows([p.name for p in peril_objs])
+    if np.all(curve_rows < 0):
+        raise ConfigError(f"config key 'peril': no vulnerability curves for perils {[p.name for p in peril_objs]}; "
+                          f"curves exist for {list(vuln.perils)}")
+    curve_index = np.full((len(peril_objs), len(vuln.classes)), -1, np.int32)
+    for i, row in enumerate(curve_rows):
+        if row >= 0:
+            curve_index[i] = vuln.curve_index[row]
+    curves = Curves(curve_index, vuln.measure_columns(measures), vuln.x_max, vuln.mean, vuln.var, vuln.cdf,
+                    vuln.bin_low, vuln.bin_high, vuln.susceptibility)
+    run = settings.config.run
+    inputs = ChunkInputs(peril_objs, portfolio.sites, exposure, policies, curves, len(keys.names),
+                         run.seed, run.samples)
+    years = np.arange(run.first_year, run.first_year + run.n_years, dtype=dtypes.YEAR)
+    return RunPlan(settings, portfolio, vuln, keys, inputs, years)

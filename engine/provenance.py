@@ -1,0 +1,62 @@
+"""provenance.json: what produced a run (code version, packages, seed, input checksums)."""
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from engine.config import PROJECT_ROOT
+
+PACKAGES = ("qilu", "numpy", "numba", "scipy", "pandas", "xarray", "pyarrow", "hydra-core", "omegaconf",
+            "h5netcdf", "zarr", "matplotlib")
+
+
+def git_state(root: Path = PROJECT_ROOT) -> dict:
+    """Commit SHA and whether the work tree had uncommitted changes (None outside git)."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+    try:
+        sha = git("rev-parse", "HEAD")
+        if sha.returncode != 0:
+            return {"sha": None, "dirty": None}
+        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip() != ""
+        return {"sha": sha.stdout.strip(), "dirty": dirty}
+    except (OSError, subprocess.TimeoutExpired):
+        return {"sha": None, "dirty": None}
+
+
+def package_versions() -> dict:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def provenance(plan, seconds: float) -> dict:
+    s = plan.settings
+    return {
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "git": git_state(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": package_versions(),
+        "seed": s.config.run.seed,
+        "n_years": s.config.run.n_years,
+        "samples": s.config.run.samples,
+        "inputs": {
+            "portfolio": {"path": str(s.portfolio_path), "sha256": plan.portfolio.checksum},
+            "vulnerability_curves": {"path": str(s.curves_path), "sha256": file_sha256(s.curves_path)},
+            "growth_stages": {"path": str(s.stages_path), "sha256": file_sha256(s.stages_path)},
+        },
+        "wall_seconds": round(seconds, 3),
+    }

@@ -1,0 +1,18 @@
+"""Peril modules: each turns its config and the run's sites into event-set chunks.
+
+A peril is a small picklable object with ``name``, ``measures``, ``units`` and
+``events(years, sites, peril_index, seed) -> EventSet``; it knows hazard science, not insurance.
+Implementations register under a ``kind`` name; configs pick them with ``kind: <name>``.
+"""
+from engine.registry import Registry
+
+PERILS = Registry("peril kind")
+
+
+def build_peril(name: str, params: dict, climate):
+    """The peril named ``name`` from its config dict, with the run's climate factors applied."""
+    return PERILS.get(params.get("kind")).from_config(name, params, climate)
+
+
+# Register the implementations (import for the side effect).
+from perils import placeholder  # noqa: E402,F401
