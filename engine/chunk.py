@@ -8,7 +8,7 @@ Table layouts (columns as arrays, rows sorted by (year, event, key)):
 * event-key rows: ``event`` int64 (chunk event index), ``key`` int32, ``mean`` float64 (analytical
   mean loss, CNY), ``var`` float64 (its delta-method variance), ``exposure`` float64 (CNY),
   ``samples`` float64[n, Q] (sampled losses; Q = 0 columns in mean mode);
-* year-key rows: ``year`` int64, ``sample`` int16 (-1 analytical, 1..Q), ``key`` int32, ``loss``
+* year-key rows (sorted by year, sample, key): ``year`` int64, ``sample`` int16 (-1 analytical, 1..Q), ``key`` int32, ``loss``
   (annual aggregate) and ``max_event`` (largest event loss), nonzero rows only.
 """
 from __future__ import annotations
@@ -124,7 +124,9 @@ def year_key_losses(events: EventSet, rows: dict, n_samples: int) -> dict:
         out["loss"].append(np.add.reduceat(l, starts))
         out["max_event"].append(np.maximum.reduceat(l, starts))
     dtypes_ = {"year": dtypes.YEAR, "sample": np.int16, "key": dtypes.KEY, "loss": np.float64, "max_event": np.float64}
-    return {c: (np.concatenate(v) if v else np.empty(0, dtypes_[c])) for c, v in out.items()}
+    out = {c: (np.concatenate(v) if v else np.empty(0, dtypes_[c])) for c, v in out.items()}
+    order = np.lexsort((out["key"], out["sample"], out["year"]))  # (year, sample, key): chunk-independent
+    return {c: v[order] for c, v in out.items()}
 
 
 def run_chunk(inputs: ChunkInputs, years: np.ndarray, measures: tuple) -> ChunkResult:

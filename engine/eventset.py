@@ -199,18 +199,18 @@ class ZarrEventSetWriter:
         ev = ds[["event_id", "year", "doy", "peril", "first_entry", "n_entries"]]
         fp = ds.drop_vars(list(ev.data_vars))
         mode = {"mode": "w"} if not self.started else {"append_dim": "event"}
-        ev.to_zarr(self.path, group="events", **mode)
+        ev.to_zarr(self.path, group="events", consolidated=False, **mode)
         mode = {"mode": "w"} if not self.started else {"append_dim": "entry"}
         fp.attrs = {}
-        fp.to_zarr(self.path, group="footprint", **mode)
+        fp.to_zarr(self.path, group="footprint", consolidated=False, **mode)
         self.started = True
         self.n_entries += events.n_entries
 
 
 def read_zarr(path: str | Path) -> EventSet:
     """Read a whole event set written by :class:`ZarrEventSetWriter`."""
-    ev = xr.open_zarr(path, group="events").load()
-    fp = xr.open_zarr(path, group="footprint").load()
+    ev = xr.open_zarr(path, group="events", consolidated=False).load()
+    fp = xr.open_zarr(path, group="footprint", consolidated=False).load()
     ds = xr.merge([ev, fp], combine_attrs="override")
     ds.attrs = dict(ev.attrs)
     return EventSet.from_dataset(ds)

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from engine import eventset as es
 from engine.chunk import ChunkResult, run_chunk
+from engine.invariants import check_chunk
 from engine.outputs import RunFolder, TableWriter
 from engine.plan import RunPlan
 from engine.plots import default_keys, plot_ep_curves, summary_curves
@@ -127,6 +128,7 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             years = plan.years[span[0]:span[1]]
             result = run_chunk(plan.inputs, years, measures)
             chunker.observe(len(years), result.nbytes)
+            check_chunk(result, plan.keys.names, plan.keys.sum_insured, [p.name for p in plan.inputs.perils])
             elt, plt, ylt = _table_columns(plan, result)
             writers["ylt"].append(ylt)
             if "elt" in writers:

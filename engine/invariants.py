@@ -1,0 +1,66 @@
+"""Invariants checked on every chunk and run; a violation stops the run with its context.
+
+* losses are finite and >= 0;
+* an event's loss on a key never exceeds the key's sum insured (payouts <= limits);
+* (event, key) rows are unique, and each year's largest event <= its annual total;
+* the portfolio key equals the sum of the product keys and the sum of the county keys (to
+  rounding), so no loss is lost or counted twice in aggregation.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class InvariantError(RuntimeError):
+    """A result that must not happen; the message gives peril, chunk, event and key."""
+
+
+def _where(events, rows, i, key_names, perils, chunk) -> str:
+    e = rows["event"][i]
+    return (f"chunk years {chunk[0]}..{chunk[1]}, event {events.event_id[e]} (year {events.year[e]}, "
+            f"peril {perils[events.peril[e]]}), key {key_names[rows['key'][i]]}")
+
+
+def check_chunk(result, key_names, sum_insured, perils, rel_tol: float = 1e-9) -> None:
+    """Raise :class:`InvariantError` if a chunk's tables break an invariant (see module docstring)."""
+    ev, rows, yr = result.events, result.event_rows, result.year_rows
+    chunk = (int(result.years[0]), int(result.years[-1])) if len(result.years) else (0, 0)
+    where = lambda i: _where(ev, rows, i, key_names, perils, chunk)  # noqa: E731
+    losses = np.column_stack([rows["mean"], rows["samples"]])
+    bad = ~np.isfinite(losses).all(axis=1) | (losses < 0).any(axis=1)
+    if bad.any():
+        raise InvariantError(f"negative or non-finite loss at {where(np.flatnonzero(bad)[0])}")
+    cap = sum_insured[rows["key"]] * (1 + rel_tol) + 1e-6
+    over = (losses > cap[:, None]).any(axis=1)
+    if over.any():
+        i = np.flatnonzero(over)[0]
+        raise InvariantError(f"loss {losses[i].max():.2f} exceeds the sum insured {sum_insured[rows['key'][i]]:.2f} "
+                             f"at {where(i)}")
+    code = rows["event"].astype(np.int64) * len(key_names) + rows["key"]
+    if np.unique(code).size != code.size:
+        raise InvariantError(f"duplicate (event, key) rows in chunk years {chunk}")
+    if np.any(yr["max_event"] > yr["loss"] * (1 + rel_tol) + 1e-6):
+        raise InvariantError(f"a year's largest event exceeds its annual total in chunk years {chunk}")
+    _check_additivity(rows, key_names, losses, where, rel_tol)
+
+
+def _check_additivity(rows, key_names, losses, where, rel_tol) -> None:
+    groups = {"product": np.array([n.startswith("product/") and "/county/" not in n for n in key_names]),
+              "county": np.array([n.startswith("county/") for n in key_names])}
+    portfolio = np.array([n == "portfolio" for n in key_names])
+    event = rows["event"]
+    n_events = int(event.max()) + 1 if event.size else 0
+    total = np.zeros((n_events, losses.shape[1]))
+    is_port = portfolio[rows["key"]]
+    total[event[is_port]] = losses[is_port]
+    for name, mask in groups.items():
+        part = np.zeros_like(total)
+        sel = mask[rows["key"]]
+        np.add.at(part, event[sel], losses[sel])
+        gap = np.abs(part - total) > rel_tol * np.maximum(np.abs(total), 1.0) + 1e-3
+        if gap.any():
+            e = np.flatnonzero(gap.any(axis=1))[0]
+            i = np.flatnonzero((event == e) & is_port)
+            i = i[0] if i.size else np.flatnonzero(event == e)[0]
+            raise InvariantError(f"{name} keys do not add up to the portfolio ({part[e].max():.2f} vs "
+                                 f"{total[e].max():.2f}) at {where(i)}")
