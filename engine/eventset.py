@@ -5,7 +5,7 @@ Layout (plain arrays, CSR by event):
 * ``event_id`` int64[E], ``year`` int64[E], ``doy`` int16[E] (day of year, 1..366),
   ``peril`` int16[E] (index into ``perils``); events sorted by (year, doy, event_id);
 * ``offsets`` int64[E+1]: footprint entries of event e are ``offsets[e]:offsets[e+1]``;
-* ``site`` int32[N]: site index of each entry; ``intensity`` float32[N, M]: one column per
+* ``site`` int32[N]: site index of each entry, strictly increasing within an event; ``intensity`` float32[N, M]: one column per
   measure in ``measures`` (with ``units``); 0 where a peril does not produce that measure.
 
 xarray appears only at the edges: NetCDF round trip (:meth:`EventSet.to_netcdf`,
@@ -54,6 +54,11 @@ class EventSet:
             raise ValueError("EventSet.units needs one unit per measure")
         if n_events and (self.doy.min() < 1 or self.doy.max() > 366):
             raise ValueError("EventSet.doy must lie in 1..366")
+        if self.n_entries > 1:
+            step = np.diff(self.site.astype(np.int64))
+            step[self.offsets[1:-1][(self.offsets[1:-1] > 0) & (self.offsets[1:-1] < self.n_entries)] - 1] = 1
+            if np.any(step <= 0):
+                raise ValueError("EventSet.site must be strictly increasing within each event (each site once)")
         if len(np.unique(self.event_id)) != n_events:
             raise ValueError("EventSet.event_id must be unique")
 

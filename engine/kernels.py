@@ -8,7 +8,10 @@ Plain arrays in, arrays out, grouped into four records (namedtuples numba unders
 * ``Exposure`` — the portfolio: ``site_offsets`` int64[S+1] and ``site_risks`` int32[R] (risks of
   site s are ``site_risks[site_offsets[s]:site_offsets[s+1]]``), per risk float64[R] ``value``,
   ``deductible``, ``limit``, ``franchise``, ``coinsurance`` (CNY, share), int16[R] ``klass``,
-  int32[R] ``policy``, bool[R] ``seasonal``, uint64[R] ``uid``, int32[R, 4] ``keys``;
+  int32[R] ``policy``, uint8[R] ``flags`` (:func:`risk_flags`), uint64[R] ``uid``, int32[R] ``leaf`` (the risk's
+  finest aggregation key) and int32[L, A] ``leaf_keys`` (the A keys a leaf feeds, e.g.
+  product x county -> itself, product, county, portfolio): the hot loop adds each risk to one
+  leaf, and leaves roll up to their keys once per event;
 * ``Policies`` — float64[P] ``deductible`` and ``limit`` (CNY, per occurrence or per season);
 * ``Curves`` — the compiled :class:`engine.vulnerability.Vulnerability` tables, with
   ``curve_index`` int32[n_run_perils, n_classes] and ``measure_col`` int32[C] already mapped to
@@ -34,11 +37,21 @@ from engine.terms import policy_factor, risk_terms, risk_terms_slope
 
 Footprint = namedtuple("Footprint", "event_id year doy peril offsets site intensity")
 Exposure = namedtuple("Exposure", "site_offsets site_risks value deductible limit franchise coinsurance "
-                                  "klass policy seasonal uid keys")
+                                  "klass policy flags uid leaf leaf_keys")
+
+# Per-risk flags: the hot loop takes a short path for risks with none set (plain deductible and
+# limit, no policy terms, occurrence basis), which is most property risks.
+SEASONAL, POLICY_TERMS, FRANCHISE, COINSURANCE = 1, 2, 4, 8
+
+
+def risk_flags(seasonal, franchise, coinsurance, policy, policy_deductible, policy_limit):
+    """uint8[R] flags from per-risk arrays and per-policy terms (see SEASONAL .. COINSURANCE)."""
+    policy_terms = (policy_deductible > 0) | np.isfinite(policy_limit)
+    return (np.where(seasonal, SEASONAL, 0) | np.where(policy_terms[policy], POLICY_TERMS, 0)
+            | np.where(franchise > 0, FRANCHISE, 0) | np.where(coinsurance < 1, COINSURANCE, 0)).astype(np.uint8)
 Policies = namedtuple("Policies", "deductible limit")
 Curves = namedtuple("Curves", "curve_index measure_col x_max mean var cdf bin_low bin_high susceptibility")
 
-KEYS_PER_RISK = 4  # portfolio, product, county, product x county
 
 
 @kernel
@@ -88,9 +101,162 @@ def intensity_bin(x, x_max, n_bins):
     return g if g < n_bins else n_bins - 1
 
 
+Scratch = namedtuple("Scratch", "t_risk t_loss t_var pol_slot t_pol pol_sum leaf_slot t_leaf leaf_loss leaf_var "
+                                "leaf_exp s_event s_risk s_damage s_var damage")
+
+
+def _scratch(n_risks, n_pol, n_leaves, q_dim, cap):
+    return Scratch(np.empty(cap, np.int32), np.empty((cap, q_dim)), np.empty(cap), np.full(n_pol, -1, np.int32),
+                   np.empty(n_pol, np.int32), np.zeros((n_pol, q_dim)), np.full(n_leaves, -1, np.int32),
+                   np.empty(n_leaves, np.int32), np.zeros((n_leaves, q_dim)), np.zeros(n_leaves), np.zeros(n_leaves),
+                   np.empty(cap, np.int64), np.empty(cap, np.int32), np.empty((cap, q_dim)), np.empty(cap),
+                   np.empty(q_dim))
+
+
+_scratch_jit = kernel(_scratch)
+
+
+@kernel
+def _ensure(sc, needed_t, needed_s):
+    """Scratch with room for ``needed_t`` waiting risks and ``needed_s`` seasonal records."""
+    if needed_t <= sc.t_risk.shape[0] and needed_s <= sc.s_event.shape[0]:
+        return sc
+    return Scratch(_grow1(sc.t_risk, needed_t), _grow2(sc.t_loss, needed_t), _grow1(sc.t_var, needed_t),
+                   sc.pol_slot, sc.t_pol, sc.pol_sum, sc.leaf_slot, sc.t_leaf, sc.leaf_loss, sc.leaf_var,
+                   sc.leaf_exp, _grow1(sc.s_event, needed_s), _grow1(sc.s_risk, needed_s),
+                   _grow2(sc.s_damage, needed_s), _grow1(sc.s_var, needed_s), sc.damage)
+
+
+@kernel
+def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
+    """Hot loop of one event: damage -> risk terms -> leaf (or the policy queue, or season records).
+
+    ``sc`` must have room for every risk at the event's sites. Returns (touched leaves, risks
+    waiting for policy terms, policies touched, seasonal records so far).
+    """
+    q_dim = max(n_samples, 1)
+    sampled = n_samples > 0
+    n_bins = cv.mean.shape[1]
+    peril_row = fp.peril[e]
+    doy = fp.doy[e]
+    n_t = 0
+    n_tp = 0
+    n_tl = 0
+    prev_site = -1
+    for n in range(fp.offsets[e], fp.offsets[e + 1]):
+        s = fp.site[n]
+        if s <= prev_site:
+            raise ValueError("an event's footprint sites must be strictly increasing (no site twice)")
+        prev_site = s
+        for j in range(ex.site_offsets[s], ex.site_offsets[s + 1]):
+            r = ex.site_risks[j]
+            c = cv.curve_index[peril_row, ex.klass[r]]
+            if c < 0:
+                continue
+            col = cv.measure_col[c]
+            if col < 0:
+                continue
+            x = fp.intensity[n, col]
+            if not x > 0.0:
+                continue
+            value = ex.value[r]
+            leaf = ex.leaf[r]
+            if sc.leaf_slot[leaf] < 0:
+                sc.leaf_slot[leaf] = n_tl
+                sc.t_leaf[n_tl] = leaf
+                n_tl += 1
+                for q in range(q_dim):
+                    sc.leaf_loss[leaf, q] = 0.0
+                sc.leaf_var[leaf] = 0.0
+                sc.leaf_exp[leaf] = 0.0
+            sc.leaf_exp[leaf] += value
+            sus = cv.susceptibility[ex.klass[r], doy]
+            if sus == 0.0:
+                continue
+            g = intensity_bin(x, cv.x_max[c], n_bins)
+            flags = ex.flags[r]
+            if flags == 0 and not sampled:  # short path: mean damage, deductible and limit, to the leaf
+                gu = sus * cv.mean[c, g] * value
+                ded = ex.deductible[r]
+                lim = ex.limit[r]
+                loss = gu - ded
+                if loss > 0.0:
+                    if loss >= lim:
+                        loss = lim
+                    else:
+                        sc.leaf_var[leaf] += cv.var[c, g] * sus * sus * value * value
+                    sc.leaf_loss[leaf, 0] += loss
+                continue
+            if sampled:
+                key = pair_key(seed, fp.event_id[e], ex.uid[r])
+                for q in range(n_samples):
+                    sc.damage[q] = sus * draw_damage(cv.cdf[c, g], cv.bin_low, cv.bin_high, uniform_at(key, q + 1))
+                dvar = 0.0
+            else:
+                sc.damage[0] = sus * cv.mean[c, g]
+                dvar = cv.var[c, g] * sus * sus
+            if flags & SEASONAL:
+                sc.s_event[n_s] = e
+                sc.s_risk[n_s] = r
+                for q in range(q_dim):
+                    sc.s_damage[n_s, q] = sc.damage[q]
+                sc.s_var[n_s] = dvar
+                n_s += 1
+                continue
+            ded = ex.deductible[r]
+            lim = ex.limit[r]
+            fra = ex.franchise[r]
+            coi = ex.coinsurance[r]
+            slope = risk_terms_slope(sc.damage[0] * value, ded, lim, fra, coi)
+            var = slope * slope * dvar * value * value
+            p = ex.policy[r]
+            if not flags & POLICY_TERMS:  # no policy terms: straight to the leaf
+                for q in range(q_dim):
+                    sc.leaf_loss[leaf, q] += risk_terms(sc.damage[q] * value, ded, lim, fra, coi)
+                sc.leaf_var[leaf] += var
+                continue
+            if sc.pol_slot[p] < 0:
+                sc.pol_slot[p] = n_tp
+                sc.t_pol[n_tp] = p
+                n_tp += 1
+                for q in range(q_dim):
+                    sc.pol_sum[p, q] = 0.0
+            for q in range(q_dim):
+                loss = risk_terms(sc.damage[q] * value, ded, lim, fra, coi)
+                sc.t_loss[n_t, q] = loss
+                sc.pol_sum[p, q] += loss
+            sc.t_var[n_t] = var
+            sc.t_risk[n_t] = r
+            n_t += 1
+    return n_tl, n_t, n_tp, n_s
+
+
+@kernel
+def _apply_policies(ex, pol, sc, n_t, n_tp):
+    """Policy deductible/limit on each touched policy; its risks' losses go to their leaves pro rata."""
+    q_dim = sc.pol_sum.shape[1]
+    for i in range(n_tp):
+        p = sc.t_pol[i]
+        for q in range(q_dim):
+            sc.pol_sum[p, q] = policy_factor(sc.pol_sum[p, q], pol.deductible[p], pol.limit[p])
+    for i in range(n_t):
+        r = sc.t_risk[i]
+        p = ex.policy[r]
+        leaf = ex.leaf[r]
+        for q in range(q_dim):
+            sc.leaf_loss[leaf, q] += sc.t_loss[i, q] * sc.pol_sum[p, q]
+        sc.leaf_var[leaf] += sc.t_var[i] * sc.pol_sum[p, 0] * sc.pol_sum[p, 0]
+    for i in range(n_tp):
+        sc.pol_slot[sc.t_pol[i]] = -1
+
+
 @kernel
 def occurrence_losses(fp, ex, pol, cv, n_keys, seed, n_samples):
     """Insured loss per (event, key) for occurrence risks; damage records for seasonal risks.
+
+    Per event: each footprint entry's risks get a damage ratio (mean or Q samples), risk terms,
+    and either go straight to their leaf key (policy without terms) or wait for the policy stage
+    (policy deductible/limit, pro-rata allocation back to risks). Leaves then roll up to keys.
 
     Returns
     -------
@@ -102,27 +268,14 @@ def occurrence_losses(fp, ex, pol, cv, n_keys, seed, n_samples):
     s_event, s_risk, s_damage[m, Q], s_var : seasonal risks' damage ratios per (event, risk)
     """
     n_events = fp.event_id.shape[0]
-    n_risks = ex.value.shape[0]
-    n_pol = pol.deductible.shape[0]
-    n_cls_bins = cv.mean.shape[1]
+    n_up = ex.leaf_keys.shape[1]
     q_dim = max(n_samples, 1)
-    sampled = n_samples > 0
-
-    risk_slot = np.full(n_risks, -1, np.int32)
-    cap = 1024
-    t_risk = np.empty(cap, np.int32)
-    t_loss = np.empty((cap, q_dim))
-    t_var = np.empty(cap)
-    pol_slot = np.full(n_pol, -1, np.int32)
-    t_pol = np.empty(n_pol, np.int32)
-    pol_sum = np.zeros((n_pol, q_dim))
+    sc = _scratch_jit(ex.value.shape[0], pol.deductible.shape[0], ex.leaf_keys.shape[0], q_dim, 1024)
     key_slot = np.full(n_keys, -1, np.int32)
     t_key = np.empty(n_keys, np.int32)
     key_loss = np.zeros((n_keys, q_dim))
     key_var = np.zeros(n_keys)
     key_exp = np.zeros(n_keys)
-    damage = np.empty(q_dim)
-
     n_out = 0
     row_event = np.empty(4096, np.int64)
     row_key = np.empty(4096, np.int32)
@@ -130,121 +283,49 @@ def occurrence_losses(fp, ex, pol, cv, n_keys, seed, n_samples):
     row_var = np.empty(4096)
     row_exposure = np.empty(4096)
     n_s = 0
-    s_event = np.empty(256, np.int64)
-    s_risk = np.empty(256, np.int32)
-    s_damage = np.empty((256, q_dim))
-    s_var = np.empty(256)
-
     for e in range(n_events):
-        peril_row = fp.peril[e]
-        doy = fp.doy[e]
-        n_t = 0
-        n_tp = 0
-        n_tk = 0
+        bound = 0  # risks at this event's sites: room needed in the scratch
         for n in range(fp.offsets[e], fp.offsets[e + 1]):
-            s = fp.site[n]
-            for j in range(ex.site_offsets[s], ex.site_offsets[s + 1]):
-                r = ex.site_risks[j]
-                c = cv.curve_index[peril_row, ex.klass[r]]
-                if c < 0:
-                    continue
-                col = cv.measure_col[c]
-                if col < 0:
-                    continue
-                x = fp.intensity[n, col]
-                if not x > 0.0:
-                    continue
-                if risk_slot[r] != -1:
-                    raise ValueError("an event's footprint lists the same site twice")
-                sus = cv.susceptibility[ex.klass[r], doy]
-                g = intensity_bin(x, cv.x_max[c], n_cls_bins)
-                if sampled:
-                    key = pair_key(seed, fp.event_id[e], ex.uid[r])
-                    for q in range(n_samples):
-                        damage[q] = sus * draw_damage(cv.cdf[c, g], cv.bin_low, cv.bin_high, uniform_at(key, q + 1))
-                else:
-                    damage[0] = sus * cv.mean[c, g]
-                dvar = 0.0 if sampled else cv.var[c, g] * sus * sus
-                if ex.seasonal[r]:
-                    if damage.max() > 0.0:
-                        s_event = _grow1(s_event, n_s + 1)
-                        s_risk = _grow1(s_risk, n_s + 1)
-                        s_damage = _grow2(s_damage, n_s + 1)
-                        s_var = _grow1(s_var, n_s + 1)
-                        s_event[n_s] = e
-                        s_risk[n_s] = r
-                        s_damage[n_s] = damage
-                        s_var[n_s] = dvar
-                        n_s += 1
-                    risk_slot[r] = -2  # seen in this event
-                    t_risk = _grow1(t_risk, n_t + 1)
-                    t_risk[n_t] = r
-                    n_t += 1
-                    continue
-                t_risk = _grow1(t_risk, n_t + 1)
-                t_loss = _grow2(t_loss, n_t + 1)
-                t_var = _grow1(t_var, n_t + 1)
-                value = ex.value[r]
-                for q in range(q_dim):
-                    t_loss[n_t, q] = risk_terms(damage[q] * value, ex.deductible[r], ex.limit[r],
-                                                ex.franchise[r], ex.coinsurance[r])
-                slope = risk_terms_slope(damage[0] * value, ex.deductible[r], ex.limit[r],
-                                         ex.franchise[r], ex.coinsurance[r])
-                t_var[n_t] = slope * slope * dvar * value * value
-                t_risk[n_t] = r
-                risk_slot[r] = n_t
-                n_t += 1
-                p = ex.policy[r]
-                if pol_slot[p] < 0:
-                    pol_slot[p] = n_tp
-                    t_pol[n_tp] = p
-                    n_tp += 1
-                    pol_sum[p] = 0.0
-                for q in range(q_dim):
-                    pol_sum[p, q] += t_loss[n_t - 1, q]
-        # policy terms -> allocation factors (kept in pol_sum), then keys
-        for i in range(n_tp):
-            p = t_pol[i]
-            for q in range(q_dim):
-                pol_sum[p, q] = policy_factor(pol_sum[p, q], pol.deductible[p], pol.limit[p])
-        for i in range(n_t):
-            r = t_risk[i]
-            slot = risk_slot[r]
-            risk_slot[r] = -1
-            for k in range(ex.keys.shape[1]):
-                kk = ex.keys[r, k]
+            bound += ex.site_offsets[fp.site[n] + 1] - ex.site_offsets[fp.site[n]]
+        sc = _ensure(sc, bound, n_s + bound)
+        n_tl, n_t, n_tp, n_s = _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s)
+        _apply_policies(ex, pol, sc, n_t, n_tp)
+        n_tk = 0  # leaves roll up to their keys
+        for i in range(n_tl):
+            leaf = sc.t_leaf[i]
+            sc.leaf_slot[leaf] = -1
+            for a in range(n_up):
+                kk = ex.leaf_keys[leaf, a]
                 if key_slot[kk] < 0:
                     key_slot[kk] = n_tk
                     t_key[n_tk] = kk
                     n_tk += 1
-                    key_loss[kk] = 0.0
+                    for q in range(q_dim):
+                        key_loss[kk, q] = 0.0
                     key_var[kk] = 0.0
                     key_exp[kk] = 0.0
-                key_exp[kk] += ex.value[r]
-                if slot < 0:  # seasonal: exposure only, losses come from season_losses
-                    continue
-                p = ex.policy[r]
                 for q in range(q_dim):
-                    key_loss[kk, q] += t_loss[slot, q] * pol_sum[p, q]
-                key_var[kk] += t_var[slot] * pol_sum[p, 0] * pol_sum[p, 0]
-        for i in range(n_tp):
-            pol_slot[t_pol[i]] = -1
-        row_event = _grow1(row_event, n_out + n_tk)
-        row_key = _grow1(row_key, n_out + n_tk)
-        row_loss = _grow2(row_loss, n_out + n_tk)
-        row_var = _grow1(row_var, n_out + n_tk)
-        row_exposure = _grow1(row_exposure, n_out + n_tk)
+                    key_loss[kk, q] += sc.leaf_loss[leaf, q]
+                key_var[kk] += sc.leaf_var[leaf]
+                key_exp[kk] += sc.leaf_exp[leaf]
+        if n_out + n_tk > row_event.shape[0]:
+            row_event = _grow1(row_event, n_out + n_tk)
+            row_key = _grow1(row_key, n_out + n_tk)
+            row_loss = _grow2(row_loss, n_out + n_tk)
+            row_var = _grow1(row_var, n_out + n_tk)
+            row_exposure = _grow1(row_exposure, n_out + n_tk)
         for i in range(n_tk):
             kk = t_key[i]
             key_slot[kk] = -1
             row_event[n_out] = e
             row_key[n_out] = kk
-            row_loss[n_out] = key_loss[kk]
+            for q in range(q_dim):
+                row_loss[n_out, q] = key_loss[kk, q]
             row_var[n_out] = key_var[kk]
             row_exposure[n_out] = key_exp[kk]
             n_out += 1
     return (row_event[:n_out], row_key[:n_out], row_loss[:n_out], row_var[:n_out], row_exposure[:n_out],
-            s_event[:n_s], s_risk[:n_s], s_damage[:n_s], s_var[:n_s])
+            sc.s_event[:n_s], sc.s_risk[:n_s], sc.s_damage[:n_s], sc.s_var[:n_s])
 
 
 @kernel
@@ -260,16 +341,16 @@ def season_losses(event_year, s_event, s_risk, s_damage, s_var, ex, pol, n_keys)
     n = s_event.shape[0]
     q_dim = s_damage.shape[1]
     n_risks = ex.value.shape[0]
-    n_keys_r = ex.keys.shape[1]
+    n_up = ex.leaf_keys.shape[1]
     surv = np.ones((n_risks, q_dim))
     dsum = np.zeros((n_risks, q_dim))
     dvar = np.zeros(n_risks)
     risk_loss = np.zeros((n_risks, q_dim))
     pol_sum = np.zeros((pol.deductible.shape[0], q_dim))
-    row_event = np.empty(n * n_keys_r, np.int64)
-    row_key = np.empty(n * n_keys_r, np.int32)
-    row_loss = np.empty((n * n_keys_r, q_dim))
-    row_var = np.empty(n * n_keys_r)
+    row_event = np.empty(n * n_up, np.int64)
+    row_key = np.empty(n * n_up, np.int32)
+    row_loss = np.empty((n * n_up, q_dim))
+    row_var = np.empty(n * n_up)
     n_out = 0
     start = 0
     while start < n:
@@ -309,9 +390,9 @@ def season_losses(event_year, s_event, s_risk, s_damage, s_var, ex, pol, n_keys)
         for i in range(start, stop):
             r = s_risk[i]
             p = ex.policy[r]
-            for k in range(n_keys_r):
+            for a in range(n_up):
                 row_event[n_out] = s_event[i]
-                row_key[n_out] = ex.keys[r, k]
+                row_key[n_out] = ex.leaf_keys[ex.leaf[r], a]
                 for q in range(q_dim):
                     total = -dsum[r, q] - 1.0
                     share = s_damage[i, q] / total if total > 0.0 else 0.0

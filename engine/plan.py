@@ -12,17 +12,24 @@ import numpy as np
 
 from engine import dtypes
 from engine.config import ConfigError, Settings
-from engine.kernels import Curves, Exposure, Policies
+from engine.kernels import Curves, Exposure, Policies, risk_flags
 from engine.portfolio import Portfolio, PortfolioError, Sites, load_portfolio
 from engine.vulnerability import Vulnerability, load_vulnerability
 
 
 @dataclass(frozen=True)
 class Keys:
-    """Aggregation keys: ``names`` (K,), ``risk_keys`` int32[R, 4], and per-key sum insured (CNY)."""
+    """Aggregation keys.
+
+    ``names`` (K,); ``risk_keys`` int32[R, 4] (each risk's keys); ``leaf`` int32[R] (each risk's
+    finest key, product x county, as a leaf number) and ``leaf_keys`` int32[L, 4] (the keys a leaf
+    feeds: itself, its product, its county, the portfolio); ``sum_insured`` float64[K] (CNY).
+    """
 
     names: tuple
     risk_keys: np.ndarray
+    leaf: np.ndarray
+    leaf_keys: np.ndarray
     sum_insured: np.ndarray
 
     def index(self, name: str) -> int:
@@ -46,7 +53,10 @@ def build_keys(portfolio: Portfolio) -> Keys:
     sum_insured = np.zeros(len(names))
     for k in range(4):
         np.add.at(sum_insured, risk_keys[:, k], t["sum_insured"].to_numpy(float))
-    return Keys(tuple(names), risk_keys, sum_insured)
+    # the finest key (product x county) determines the other three
+    fine = risk_keys[:, [3, 1, 2, 0]]
+    leaf_keys, leaf = np.unique(fine, axis=0, return_inverse=True)
+    return Keys(tuple(names), risk_keys, leaf.astype(np.int32).ravel(), leaf_keys.astype(dtypes.KEY), sum_insured)
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,17 @@ class RunPlan:
     @property
     def placeholder(self) -> bool:
         return any(getattr(p, "placeholder", False) for p in self.inputs.perils)
+
+
+def _binding_limits(portfolio: Portfolio) -> np.ndarray:
+    """Policy limits, with inf where a limit can never bind (>= the sum of its risks' maximum payouts).
+
+    Exact, and it lets the kernels skip the policy stage for such policies.
+    """
+    t = portfolio.table
+    most = np.bincount(portfolio.policy_index, weights=(t["limit"] * t["coinsurance"]).to_numpy(),
+                       minlength=len(portfolio.policy_ids))
+    return np.where(portfolio.policy_limit >= most, np.inf, portfolio.policy_limit)
 
 
 def build_plan(settings: Settings) -> RunPlan:
@@ -106,8 +127,9 @@ def build_plan(settings: Settings) -> RunPlan:
         limit=t["limit"].to_numpy(np.float64), franchise=t["franchise"].to_numpy(np.float64),
         coinsurance=t["coinsurance"].to_numpy(np.float64),
         klass=vuln.class_index(t["asset_class"].to_numpy()), policy=portfolio.policy_index,
-        seasonal=seasonal, uid=portfolio.uid, keys=keys.risk_keys)
-    policies = Policies(portfolio.policy_deductible, portfolio.policy_limit)
+        flags=risk_flags(seasonal, t["franchise"].to_numpy(), t["coinsurance"].to_numpy(), portfolio.policy_index,
+                         portfolio.policy_deductible, _binding_limits(portfolio)), uid=portfolio.uid, leaf=keys.leaf, leaf_keys=keys.leaf_keys)
+    policies = Policies(portfolio.policy_deductible, _binding_limits(portfolio))
 
     peril_objs = tuple(p for _, p in settings.perils)
     measures = []
