@@ -186,6 +186,60 @@ def combine(parts: list[EventSet]) -> EventSet:
     return out.sorted()
 
 
+class NetcdfEventSetWriter:
+    """Append event-set chunks to one NetCDF-4 file with unlimited ``event`` and ``entry`` dims.
+
+    Memory stays bounded by a chunk; the file has the layout of :meth:`EventSet.to_dataset` (with a
+    global ``first_entry``), so :func:`read_netcdf` reads it back. Call :meth:`close` at the end.
+    """
+
+    EVENT_VARS = {"event_id": "i8", "year": "i8", "doy": "i2", "peril": "i2", "first_entry": "i8", "n_entries": "i4"}
+
+    def __init__(self, path: str | Path):
+        import h5netcdf
+
+        self.path = Path(path)
+        self.file = h5netcdf.File(self.path, "w")
+        self.file.dimensions = {"event": None, "entry": None}
+        self.n_events = 0
+        self.n_entries = 0
+        self.measures = None
+
+    def _create(self, events: EventSet) -> None:
+        f = self.file
+        for name, dtype in self.EVENT_VARS.items():
+            f.create_variable(name, ("event",), dtype, chunks=(65536,), compression="gzip", shuffle=True)
+        f.create_variable("site", ("entry",), "i4", chunks=(1 << 20,), compression="gzip", shuffle=True)
+        for name, unit in zip(events.measures, events.units):
+            v = f.create_variable(name, ("entry",), "f4", chunks=(1 << 20,), compression="gzip", shuffle=True)
+            v.attrs["units"] = unit
+        f.attrs.update({**{k: v for k, v in events.attrs.items() if isinstance(v, (str, int, float))},
+                        "perils": list(events.perils), "measures": list(events.measures),
+                        "layout": "CSR by event (qilu EventSet v1)"})
+        self.measures = events.measures
+
+    def append(self, events: EventSet) -> None:
+        if self.measures is None:
+            self._create(events)
+        if events.measures != self.measures:
+            raise ValueError(f"event-set chunk has measures {events.measures}, the file {self.measures}")
+        f, e0, n0 = self.file, self.n_events, self.n_entries
+        e1, n1 = e0 + events.n_events, n0 + events.n_entries
+        f.resize_dimension("event", e1)
+        f.resize_dimension("entry", n1)
+        columns = {"event_id": events.event_id, "year": events.year, "doy": events.doy, "peril": events.peril,
+                   "first_entry": events.offsets[:-1] + n0, "n_entries": np.diff(events.offsets)}
+        for name, values in columns.items():
+            f.variables[name][e0:e1] = values
+        f.variables["site"][n0:n1] = events.site
+        for m, name in enumerate(events.measures):
+            f.variables[name][n0:n1] = events.intensity[:, m]
+        self.n_events, self.n_entries = e1, n1
+
+    def close(self) -> None:
+        self.file.close()
+
+
 class ZarrEventSetWriter:
     """Append event-set chunks to one Zarr store (groups ``events`` and ``footprint``).
 

@@ -22,7 +22,7 @@ from engine.outputs import RunFolder, TableWriter
 from engine.plan import RunPlan
 from engine.plots import default_keys, plot_ep_curves, summary_curves
 from engine.provenance import provenance
-from engine.summary import summarise_keys, trial_rows
+from engine.summary import ep_frame, premium_frame, summarise_keys, trial_rows
 
 FIRST_CHUNK_YEARS = 250
 PLACEHOLDER_WARNING = ("PLACEHOLDER peril(s) {names}: a simple uncalibrated storm model stands in until the "
@@ -118,8 +118,9 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
         if cfg.output.plt:
             writers["plt"] = TableWriter(folder.path("plt.parquet"), plan.keys.names)
         measures = tuple(dict.fromkeys(m for p in plan.inputs.perils for m in p.measures))
-        zarr_writer = es.ZarrEventSetWriter(folder.path("eventset.zarr")) if cfg.output.event_set == "zarr" else None
-        netcdf_parts = []
+        event_writer = {"zarr": lambda: es.ZarrEventSetWriter(folder.path("eventset.zarr")),
+                        "netcdf": lambda: es.NetcdfEventSetWriter(folder.path("eventset.nc")),
+                        "none": lambda: None}[cfg.output.event_set]()
         year_parts = []
         n_events = 0
         chunker = _Chunker(len(plan.years), cfg.run.chunk_years, cfg.run.memory_budget_mb * 2**20)
@@ -136,17 +137,15 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             if "plt" in writers:
                 writers["plt"].append(plt)
             year_parts.append(result.year_rows)
-            if zarr_writer is not None:
-                zarr_writer.append(result.events)
-            elif cfg.output.event_set == "netcdf":
-                netcdf_parts.append(result.events)
+            if event_writer is not None:
+                event_writer.append(result.events)
             n_events += result.events.n_events
             bar.update(len(years))
         bar.close()
         for name, writer in writers.items():
             writer.close(EMPTY[name])
-        if netcdf_parts:
-            es.combine(netcdf_parts).to_netcdf(folder.path("eventset.nc"))
+        if hasattr(event_writer, "close"):
+            event_writer.close()
 
         year_rows = {c: np.concatenate([p[c] for p in year_parts]) for c in year_parts[0]}
         samples = cfg.run.samples
@@ -160,12 +159,16 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
                     "placeholder_perils": placeholder}
         if placeholder:
             run_info["warning"] = PLACEHOLDER_WARNING.format(names=placeholder)
+        trials = trial_rows(year_rows, samples)
+        n_trials = len(plan.years) * max(samples, 1)
+        curve_keys = [k for k in plan.keys.names if "/county/" not in k]
+        ep_frame(trials, list(plan.keys.names), curve_keys, n_trials).to_parquet(folder.path("ep_curves.parquet"))
+        premium_frame(summary).to_csv(folder.path("premiums.csv"), index=False)
         if cfg.output.plots:
-            trials = trial_rows(year_rows, samples)
             curves = summary_curves(trials, list(plan.keys.names), default_keys(plan.keys.names), 0)
             title = f"{cfg.portfolio.name}: {len(plan.years):,} years" + (
                 f" — PLACEHOLDER peril {', '.join(placeholder)}" if placeholder else "")
-            plot_ep_curves(curves, len(plan.years) * max(samples, 1), folder.path("ep_curves.png"), title)
+            plot_ep_curves(curves, n_trials, folder.path("ep_curves.png"), title)
         seconds = time.perf_counter() - started
         folder.write_json("provenance.json", provenance(plan, seconds))
         folder.write_json("summary.json", {"_run": run_info, **summary})

@@ -43,6 +43,46 @@ def summarise_keys(year_rows: dict, key_names, sum_insured, n_years: int, sample
     return out
 
 
+def premium_frame(summary: dict):
+    """One row per key: level, product, county, sum insured, AAL and the premium breakdown."""
+    import pandas as pd
+
+    rows = []
+    for key, s in summary.items():
+        if key.startswith("_"):
+            continue
+        parts = key.split("/")
+        product = parts[1] if parts[0] == "product" else ""
+        county = int(parts[-1]) if "county" in parts else None
+        level = {1: "portfolio", 2: parts[0]}.get(len(parts), "product_county")
+        rows.append({"key": key, "level": level, "product": product, "county": county,
+                     "sum_insured": s["sum_insured"], "aal": s["aal"], "aal_se": s["aal_se"],
+                     "oep_100": s["oep"][100], "oep_250": s["oep"][250], "tvar_99": s["tvar_99"],
+                     **s["premium"]})
+    frame = pd.DataFrame(rows)
+    frame["county"] = frame["county"].astype("Int64")
+    return frame
+
+
+def ep_frame(year_rows: dict, key_names, wanted, n_trials: int):
+    """Full empirical OEP and AEP curves of the ``wanted`` keys (long format)."""
+    import pandas as pd
+
+    parts = []
+    order = np.argsort(year_rows["key"], kind="stable")
+    keys = year_rows["key"][order]
+    bounds = np.searchsorted(keys, np.arange(len(key_names) + 1))
+    for name in wanted:
+        k = key_names.index(name)
+        sel = order[bounds[k]:bounds[k + 1]]
+        for basis, column in (("OEP", "max_event"), ("AEP", "loss")):
+            loss, prob, period = metrics.ep_curve(year_rows[column][sel], n_trials)
+            parts.append(pd.DataFrame({"key": name, "basis": basis, "rank": np.arange(1, loss.size + 1),
+                                       "return_period": period, "exceedance_probability": prob, "loss": loss}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["key", "basis", "rank", "return_period", "exceedance_probability", "loss"])
+
+
 def summary_table(summary: dict, wanted) -> "list[list[str]]":
     """Rows for the printed summary: key, sum insured, AAL +- SE, 100/250-yr OEP, TVaR, premium, rate."""
     rows = []

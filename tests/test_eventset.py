@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from engine.eventset import EventSet, ZarrEventSetWriter, combine, read_netcdf, read_zarr
+from engine.eventset import EventSet, NetcdfEventSetWriter, ZarrEventSetWriter, combine, read_netcdf, read_zarr
 
 
 def make(event_id, year, doy, peril, lengths, measures=("wind_gust",), units=("m/s",), start_site=0):
@@ -82,3 +82,13 @@ def test_empty_event_set_round_trip(tmp_path):
     ev = EventSet.empty(("a",), ("w",), ("m/s",))
     ev.to_netcdf(tmp_path / "e.nc")
     assert read_netcdf(tmp_path / "e.nc").n_events == 0
+
+
+def test_netcdf_streaming_writer_round_trip(tmp_path):
+    a = make([1, 2], [1, 1], [100, 101], [0, 0], [2, 3])
+    b = make([7], [2], [150], [1], [4], start_site=10)
+    writer = NetcdfEventSetWriter(tmp_path / "ev.nc")
+    writer.append(a)
+    writer.append(b)
+    writer.close()
+    assert_same(combine([a, b]), read_netcdf(tmp_path / "ev.nc"))
