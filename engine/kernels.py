@@ -49,6 +49,15 @@ def risk_flags(seasonal, franchise, coinsurance, policy, policy_deductible, poli
     policy_terms = (policy_deductible > 0) | np.isfinite(policy_limit)
     return (np.where(seasonal, SEASONAL, 0) | np.where(policy_terms[policy], POLICY_TERMS, 0)
             | np.where(franchise > 0, FRANCHISE, 0) | np.where(coinsurance < 1, COINSURANCE, 0)).astype(np.uint8)
+
+
+def check_records(ex, pol) -> None:
+    """Raise if ``ex.flags`` disagrees with the risks' terms or ``pol`` (the short path would skip terms)."""
+    expected = risk_flags(ex.flags & SEASONAL > 0, ex.franchise, ex.coinsurance, ex.policy, pol.deductible, pol.limit)
+    if not np.array_equal(expected, ex.flags):
+        bad = int(np.flatnonzero(expected != ex.flags)[0])
+        raise ValueError(f"Exposure.flags of risk {bad} is {ex.flags[bad]}, its terms and policy need {expected[bad]}; "
+                         "build flags with risk_flags() from the same Policies")
 Policies = namedtuple("Policies", "deductible limit")
 Curves = namedtuple("Curves", "curve_index measure_col x_max mean var cdf bin_low bin_high susceptibility")
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from engine import dtypes
 from engine.config import ConfigError, Settings
-from engine.kernels import Curves, Exposure, Policies, risk_flags
+from engine.kernels import Curves, Exposure, Policies, check_records, risk_flags
 from engine.portfolio import Portfolio, PortfolioError, Sites, load_portfolio
 from engine.vulnerability import Vulnerability, load_vulnerability
 
@@ -130,6 +130,7 @@ def build_plan(settings: Settings) -> RunPlan:
         flags=risk_flags(seasonal, t["franchise"].to_numpy(), t["coinsurance"].to_numpy(), portfolio.policy_index,
                          portfolio.policy_deductible, _binding_limits(portfolio)), uid=portfolio.uid, leaf=keys.leaf, leaf_keys=keys.leaf_keys)
     policies = Policies(portfolio.policy_deductible, _binding_limits(portfolio))
+    check_records(exposure, policies)
 
     peril_objs = tuple(p for _, p in settings.perils)
     measures = []

@@ -49,11 +49,15 @@ def pair_key(seed, event_id, risk_uid):
     """uint64 key of (seed, event, risk); samples are drawn from it with :func:`uniform_at`."""
     h = mix64(np.uint64(seed) + _GOLDEN)
     h = mix64(h ^ (np.uint64(event_id) * _GOLDEN))
-    return mix64(h ^ risk_uid)
+    return mix64(h ^ np.uint64(risk_uid))
 
 
 @kernel
 def uniform_at(key, sample):
-    """Uniform double in (0, 1) for sample number ``sample`` of a pair key (53 random bits)."""
-    z = mix64(key + np.uint64(sample) * _GOLDEN)
-    return (np.float64(z >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+    """Uniform double in (0, 1) for sample number ``sample`` of a pair key (52 random bits).
+
+    52 bits, not 53: (2^53 - 1 + 0.5) / 2^53 would round to exactly 1.0. The key is cast to uint64
+    so a key passed from Python (an int) gets unsigned shifts too.
+    """
+    z = mix64(np.uint64(key) + np.uint64(sample) * _GOLDEN)
+    return (np.float64(z >> np.uint64(12)) + 0.5) * (1.0 / 4503599627370496.0)

@@ -10,7 +10,7 @@ MASK = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
 M1 = 0xBF58476D1CE4E5B9
 M2 = 0x94D049BB133111EB
-TWO53 = 2.0 ** 53
+TWO52 = 2.0 ** 52
 
 
 def ref_mix64(z):
@@ -58,10 +58,18 @@ def test_pair_key_and_uniform_at_follow_documented_formula():
     key = ref_mix64(h ^ uid)
     assert int(pair_key(seed, event_id, np.uint64(uid))) == key
     for q in (1, 2, 1000):
-        expected = ((ref_mix64(key + q * GOLDEN) >> 11) + 0.5) / TWO53
+        expected = ((ref_mix64(key + q * GOLDEN) >> 12) + 0.5) / TWO52
         assert uniform_at(np.uint64(key), q) == expected
     # key 0, sample 1: the first SplitMix64 output 0xE220A8397B1DCDAF, top 53 bits
-    assert uniform_at(np.uint64(0), 1) == ((0xE220A8397B1DCDAF >> 11) + 0.5) / TWO53
+    assert uniform_at(np.uint64(0), 1) == ((0xE220A8397B1DCDAF >> 12) + 0.5) / TWO52
+
+
+def test_uniform_at_of_pair_key_round_trip_through_python():
+    # the documented stream: key = pair_key(1, 2, uid 3), draw = ((mix(key + g) >> 12) + 0.5) / 2^52;
+    # the key comes back to Python as an int and must still be treated as unsigned
+    key = ref_mix64(ref_mix64(ref_mix64(1 + GOLDEN) ^ ((2 * GOLDEN) & MASK)) ^ 3)
+    expected = ((ref_mix64(key + GOLDEN) >> 12) + 0.5) / TWO52
+    assert uniform_at(pair_key(1, 2, np.uint64(3)), 1) == expected
 
 
 def test_uniform_at_in_open_unit_interval_sampled():
@@ -71,22 +79,18 @@ def test_uniform_at_in_open_unit_interval_sampled():
 
 
 def test_uniform_at_smallest_value():
-    # mix64(key + g) == 0 gives the smallest draw 0.5 / 2^53 = 2^-54 > 0
+    # mix64(key + g) == 0 gives the smallest draw 0.5 / 2^52 = 2^-53 > 0
     key = (ref_unmix64(0) - GOLDEN) & MASK
-    assert uniform_at(np.uint64(key), 1) == 2.0 ** -54
+    assert uniform_at(np.uint64(key), 1) == 2.0 ** -53
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: engine/rng.py uniform_at: (float64(z >> 11) + 0.5) / 2^53 rounds "
-                                       "to exactly 1.0 when z >> 11 == 2^53 - 1 (2^53 - 0.5 is not a double), "
-                                       "so the documented open interval (0, 1) is violated")
 def test_uniform_at_largest_value_below_one():
     # Choose the key so that mix64(key + 1 * g) = 2^64 - 1 (invert the bijective finaliser): then
-    # z >> 11 = 2^53 - 1 and the exact value (2^53 - 0.5) / 2^53 = 1 - 2^-54 is not representable;
-    # float64(2^53 - 1) + 0.5 ties to the even 2^53, so the result is 1.0. Any draw must be < 1
-    # (the largest double below 1 is 1 - 2^-53).
+    # z >> 12 = 2^52 - 1 and the draw is (2^52 - 0.5) / 2^52 = 1 - 2^-53, the largest double below 1
+    # (with 53 bits this case rounded to exactly 1.0).
     key = (ref_unmix64(MASK) - GOLDEN) & MASK
     assert ref_mix64(key + GOLDEN) == MASK
-    assert uniform_at(np.uint64(key), 1) < 1.0
+    assert uniform_at(np.uint64(key), 1) == 1.0 - 2.0 ** -53
 
 
 def test_uniform_moments_within_standard_errors():
