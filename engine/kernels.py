@@ -105,21 +105,25 @@ def draw_damage(cdf_row, bin_low, bin_high, u):
 
 @kernel
 def intensity_bin(x, x_max, n_bins):
-    """Intensity bin of ``x`` on a curve's axis [0, x_max] cut into ``n_bins`` equal bins."""
-    g = int(x / x_max * n_bins)
+    """Intensity bin of ``x`` on a curve's axis [0, x_max] cut into ``n_bins`` equal bins.
+
+    Computed as ``int(x * (n_bins / x_max))``: the kernels precompute the scale per event.
+    """
+    g = int(x * (n_bins / x_max))
     return g if g < n_bins else n_bins - 1
 
 
 Scratch = namedtuple("Scratch", "t_risk t_loss t_var pol_slot t_pol pol_sum leaf_slot t_leaf leaf_loss leaf_var "
-                                "leaf_exp s_event s_risk s_damage s_var damage")
+                                "leaf_exp s_event s_risk s_damage s_var damage ev_curve ev_col ev_scale ev_sus")
 
 
-def _scratch(n_risks, n_pol, n_leaves, q_dim, cap):
+def _scratch(n_risks, n_pol, n_leaves, n_classes, q_dim, cap):
     return Scratch(np.empty(cap, np.int32), np.empty((cap, q_dim)), np.empty(cap), np.full(n_pol, -1, np.int32),
                    np.empty(n_pol, np.int32), np.zeros((n_pol, q_dim)), np.full(n_leaves, -1, np.int32),
                    np.empty(n_leaves, np.int32), np.zeros((n_leaves, q_dim)), np.zeros(n_leaves), np.zeros(n_leaves),
                    np.empty(cap, np.int64), np.empty(cap, np.int32), np.empty((cap, q_dim)), np.empty(cap),
-                   np.empty(q_dim))
+                   np.empty(q_dim), np.empty(n_classes, np.int32), np.empty(n_classes, np.int32),
+                   np.empty(n_classes), np.empty(n_classes))
 
 
 _scratch_jit = kernel(_scratch)
@@ -133,7 +137,8 @@ def _ensure(sc, needed_t, needed_s):
     return Scratch(_grow1(sc.t_risk, needed_t), _grow2(sc.t_loss, needed_t), _grow1(sc.t_var, needed_t),
                    sc.pol_slot, sc.t_pol, sc.pol_sum, sc.leaf_slot, sc.t_leaf, sc.leaf_loss, sc.leaf_var,
                    sc.leaf_exp, _grow1(sc.s_event, needed_s), _grow1(sc.s_risk, needed_s),
-                   _grow2(sc.s_damage, needed_s), _grow1(sc.s_var, needed_s), sc.damage)
+                   _grow2(sc.s_damage, needed_s), _grow1(sc.s_var, needed_s), sc.damage, sc.ev_curve, sc.ev_col,
+                   sc.ev_scale, sc.ev_sus)
 
 
 @kernel
@@ -148,6 +153,13 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
     n_bins = cv.mean.shape[1]
     peril_row = fp.peril[e]
     doy = fp.doy[e]
+    for k in range(sc.ev_curve.shape[0]):  # per asset class, what this event's peril and day mean
+        c = cv.curve_index[peril_row, k]
+        col = cv.measure_col[c] if c >= 0 else -1
+        sc.ev_curve[k] = c if col >= 0 else -1
+        sc.ev_col[k] = col
+        sc.ev_scale[k] = n_bins / cv.x_max[c] if c >= 0 else 0.0
+        sc.ev_sus[k] = cv.susceptibility[k, doy]
     n_t = 0
     n_tp = 0
     n_tl = 0
@@ -159,13 +171,11 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
         prev_site = s
         for j in range(ex.site_offsets[s], ex.site_offsets[s + 1]):
             r = ex.site_risks[j]
-            c = cv.curve_index[peril_row, ex.klass[r]]
+            k = ex.klass[r]
+            c = sc.ev_curve[k]
             if c < 0:
                 continue
-            col = cv.measure_col[c]
-            if col < 0:
-                continue
-            x = fp.intensity[n, col]
+            x = fp.intensity[n, sc.ev_col[k]]
             if not x > 0.0:
                 continue
             value = ex.value[r]
@@ -179,10 +189,12 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
                 sc.leaf_var[leaf] = 0.0
                 sc.leaf_exp[leaf] = 0.0
             sc.leaf_exp[leaf] += value
-            sus = cv.susceptibility[ex.klass[r], doy]
+            sus = sc.ev_sus[k]
             if sus == 0.0:
                 continue
-            g = intensity_bin(x, cv.x_max[c], n_bins)
+            g = int(x * sc.ev_scale[k])
+            if g >= n_bins:
+                g = n_bins - 1
             flags = ex.flags[r]
             if flags == 0 and not sampled:  # short path: mean damage, deductible and limit, to the leaf
                 gu = sus * cv.mean[c, g] * value
@@ -279,7 +291,8 @@ def occurrence_losses(fp, ex, pol, cv, n_keys, seed, n_samples):
     n_events = fp.event_id.shape[0]
     n_up = ex.leaf_keys.shape[1]
     q_dim = max(n_samples, 1)
-    sc = _scratch_jit(ex.value.shape[0], pol.deductible.shape[0], ex.leaf_keys.shape[0], q_dim, 1024)
+    sc = _scratch_jit(ex.value.shape[0], pol.deductible.shape[0], ex.leaf_keys.shape[0], cv.susceptibility.shape[0],
+                      q_dim, 1024)
     key_slot = np.full(n_keys, -1, np.int32)
     t_key = np.empty(n_keys, np.int32)
     key_loss = np.zeros((n_keys, q_dim))

@@ -123,12 +123,32 @@ def main() -> None:
         print(f"{label:32s} pairs {r['pairs']:>12,d}  kernel {r['kernel_s']:7.2f} s  "
               f"{r['pairs_per_s'] / 1e6:8.1f} M pairs/s  {r['samples_per_s'] / 1e6:8.1f} M samples/s  "
               f"peak RSS {r['peak_rss_mb']:7.0f} MB", flush=True)
+    demo = demo_run(1000 if args.quick else 10_000)
+    print(f"demo qilu-run {demo['n_years']:,} years: {demo['wall_s']:.1f} s wall (run {demo['run_s']:.1f} s), "
+          f"peak RSS {demo['peak_rss_mb']:.0f} MB", flush=True)
     if args.quick:
         return
-    write_markdown(Path(args.output), results)
+    write_markdown(Path(args.output), results, demo)
 
 
-def write_markdown(path: Path, results: list[dict]) -> None:
+def demo_run(n_years: int) -> dict:
+    """Wall time of ``scripts/run.py`` on the embedded demo (numba cache warm: a short run first)."""
+    import re
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = [sys.executable, str(ROOT / "scripts" / "run.py"), "run.progress=false"]
+        subprocess.run(base + ["run.n_years=20", f"output.dir={tmp}/warm"], check=True, capture_output=True)
+        t0 = time.perf_counter()
+        proc = subprocess.run(base + [f"run.n_years={n_years}", f"output.dir={tmp}/demo"], check=True,
+                              capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+    run_s = float(re.search(r"years in ([0-9.]+) s", proc.stdout).group(1))
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"n_years": n_years, "wall_s": wall, "run_s": run_s, "peak_rss_mb": peak}
+
+
+def write_markdown(path: Path, results: list[dict], demo: dict) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -150,7 +170,11 @@ def write_markdown(path: Path, results: list[dict]) -> None:
         lines.append(f"| {r['label']} | {r['pairs']:,} | {r['samples']} | {r['kernel_s']:.2f} | {r['total_s']:.2f} | "
                      f"{r['pairs_per_s']:.3g} | {r['samples_per_s']:.3g} | {r['peak_rss_mb']:.0f} |")
     lines += ["", "Targets (issue 2): 1e8 pairs/s per core in mean mode, 2e7 samples/s per core in sampled mode; "
-              "memory bounded by the chunk (compare the two mean rows: 10x the pairs, same chunk size).", ""]
+              "memory bounded by the chunk (compare the two mean rows: 10x the pairs, same chunk size).", "",
+              "## End-to-end demo (`qilu-run run.n_years=10000`, embedded Shandong demo, placeholder peril)", "",
+              f"{demo['n_years']:,} years: {demo['wall_s']:.1f} s wall including Python start-up and imports "
+              f"({demo['run_s']:.1f} s inside the pipeline), peak RSS {demo['peak_rss_mb']:.0f} MB, numba cache warm. "
+              "Target: under 2 minutes.", ""]
     text = "\n".join(lines)
     if path.exists():
         old = path.read_text()
