@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from engine.keys import check_levels
 from engine.pricing import PricingBasis
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +74,7 @@ class OutputConfig:
     elt: bool = True
     event_set: str = "netcdf"      # netcdf | zarr | none
     plots: bool = True
+    keys: List[str] = field(default_factory=lambda: ["portfolio", "product", "county", "product/county"])
     print_keys: List[str] = field(default_factory=lambda: ["portfolio", "product/*"])
 
 
@@ -166,6 +168,10 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
         pricing = PricingBasis(**asdict(obj.pricing))
     except ValueError as err:
         raise ConfigError(f"config key 'pricing': {err}") from None
+    try:
+        check_levels(list(obj.output.keys))
+    except ValueError as err:
+        raise ConfigError(f"config key 'output.keys': {err}") from None
     _check(len(obj.peril) > 0, "peril", "choose at least one peril, e.g. peril=[placeholder]")
     _check(len(obj.product) > 0, "product", "choose at least one product")
     for name, value in obj.climate.frequency.items() | obj.climate.intensity.items():

@@ -3,8 +3,8 @@
 * losses are finite and >= 0;
 * an event's loss on a key never exceeds the key's sum insured (payouts <= limits);
 * (event, key) rows are unique, and each year's largest event <= its annual total;
-* the portfolio key equals the sum of the product keys and the sum of the county keys (to
-  rounding), so no loss is lost or counted twice in aggregation.
+* every key level adds up to the same event total as the first level (to rounding), so no loss is
+  lost or counted twice in aggregation.
 """
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def _where(events, rows, i, key_names, perils, chunk) -> str:
             f"peril {perils[events.peril[e]]}), key {key_names[rows['key'][i]]}")
 
 
-def check_chunk(result, key_names, sum_insured, perils, rel_tol: float = 1e-9) -> None:
+def check_chunk(result, keys, perils, rel_tol: float = 1e-9) -> None:
     """Raise :class:`InvariantError` if a chunk's tables break an invariant (see module docstring)."""
+    key_names, sum_insured = keys.names, keys.sum_insured
     ev, rows, yr = result.events, result.event_rows, result.year_rows
     chunk = (int(result.years[0]), int(result.years[-1])) if len(result.years) else (0, 0)
     where = lambda i: _where(ev, rows, i, key_names, perils, chunk)  # noqa: E731
@@ -41,13 +42,15 @@ def check_chunk(result, key_names, sum_insured, perils, rel_tol: float = 1e-9) -
         raise InvariantError(f"duplicate (event, key) rows in chunk years {chunk}")
     if np.any(yr["max_event"] > yr["loss"] * (1 + rel_tol) + 1e-6):
         raise InvariantError(f"a year's largest event exceeds its annual total in chunk years {chunk}")
-    _check_additivity(rows, key_names, losses, where, rel_tol)
+    _check_additivity(rows, keys, losses, where, rel_tol)
 
 
-def _check_additivity(rows, key_names, losses, where, rel_tol) -> None:
-    groups = {"product": np.array([n.startswith("product/") and "/county/" not in n for n in key_names]),
-              "county": np.array([n.startswith("county/") for n in key_names])}
-    portfolio = np.array([n == "portfolio" for n in key_names])
+def _check_additivity(rows, keys, losses, where, rel_tol) -> None:
+    """Every level partitions the risks, so each level's keys add up to the same event total."""
+    levels = np.array(keys.levels)
+    first = levels[0]
+    groups = {lv: levels == lv for lv in dict.fromkeys(keys.levels) if lv != first}
+    portfolio = levels == first
     event = rows["event"]
     n_events = int(event.max()) + 1 if event.size else 0
     total = np.zeros((n_events, losses.shape[1]))
@@ -62,5 +65,5 @@ def _check_additivity(rows, key_names, losses, where, rel_tol) -> None:
             e = np.flatnonzero(gap.any(axis=1))[0]
             i = np.flatnonzero((event == e) & is_port)
             i = i[0] if i.size else np.flatnonzero(event == e)[0]
-            raise InvariantError(f"{name} keys do not add up to the portfolio ({part[e].max():.2f} vs "
+            raise InvariantError(f"'{name}' keys do not add up to '{first}' keys ({part[e].max():.2f} vs "
                                  f"{total[e].max():.2f}) at {where(i)}")

@@ -129,7 +129,7 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             years = plan.years[span[0]:span[1]]
             result = run_chunk(plan.inputs, years, measures)
             chunker.observe(len(years), result.nbytes)
-            check_chunk(result, plan.keys.names, plan.keys.sum_insured, [p.name for p in plan.inputs.perils])
+            check_chunk(result, plan.keys, [p.name for p in plan.inputs.perils])
             elt, plt, ylt = _table_columns(plan, result)
             writers["ylt"].append(ylt)
             if "elt" in writers:
@@ -161,7 +161,7 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             run_info["warning"] = PLACEHOLDER_WARNING.format(names=placeholder)
         trials = trial_rows(year_rows, samples)
         n_trials = len(plan.years) * max(samples, 1)
-        curve_keys = [k for k in plan.keys.names if "/county/" not in k]
+        curve_keys = [k for k, lv in zip(plan.keys.names, plan.keys.levels) if "/" not in lv]
         ep_frame(trials, list(plan.keys.names), curve_keys, n_trials).to_parquet(folder.path("ep_curves.parquet"))
         premium_frame(summary).to_csv(folder.path("premiums.csv"), index=False)
         if cfg.output.plots:

@@ -12,51 +12,10 @@ import numpy as np
 
 from engine import dtypes
 from engine.config import ConfigError, Settings
+from engine.keys import Keys, build_keys
 from engine.kernels import Curves, Exposure, Policies, check_records, risk_flags
 from engine.portfolio import Portfolio, PortfolioError, Sites, load_portfolio
 from engine.vulnerability import Vulnerability, load_vulnerability
-
-
-@dataclass(frozen=True)
-class Keys:
-    """Aggregation keys.
-
-    ``names`` (K,); ``risk_keys`` int32[R, 4] (each risk's keys); ``leaf`` int32[R] (each risk's
-    finest key, product x county, as a leaf number) and ``leaf_keys`` int32[L, 4] (the keys a leaf
-    feeds: itself, its product, its county, the portfolio); ``sum_insured`` float64[K] (CNY).
-    """
-
-    names: tuple
-    risk_keys: np.ndarray
-    leaf: np.ndarray
-    leaf_keys: np.ndarray
-    sum_insured: np.ndarray
-
-    def index(self, name: str) -> int:
-        return self.names.index(name)
-
-
-def build_keys(portfolio: Portfolio) -> Keys:
-    """portfolio, product/<name>, county/<adcode> and product/<name>/county/<adcode> per risk."""
-    t = portfolio.table
-    product = t["product"].astype(str).to_numpy()
-    county = t["county"].astype(np.int64).to_numpy()
-    columns = [np.full(len(t), "portfolio", dtype=object),
-               np.char.add("product/", product.astype(str)).astype(object),
-               np.char.add("county/", county.astype(str)).astype(object),
-               np.char.add(np.char.add("product/", product.astype(str)),
-                           np.char.add("/county/", county.astype(str))).astype(object)]
-    names = ["portfolio"] + sorted(set(columns[1])) + sorted(set(columns[2])) + sorted(set(columns[3]))
-    lookup = {n: i for i, n in enumerate(names)}
-    risk_keys = np.array([[lookup[c[r]] for c in columns] for r in range(len(t))], dtype=dtypes.KEY)
-    risk_keys = risk_keys.reshape(len(t), 4)
-    sum_insured = np.zeros(len(names))
-    for k in range(4):
-        np.add.at(sum_insured, risk_keys[:, k], t["sum_insured"].to_numpy(float))
-    # the finest key (product x county) determines the other three
-    fine = risk_keys[:, [3, 1, 2, 0]]
-    leaf_keys, leaf = np.unique(fine, axis=0, return_inverse=True)
-    return Keys(tuple(names), risk_keys, leaf.astype(np.int32).ravel(), leaf_keys.astype(dtypes.KEY), sum_insured)
 
 
 @dataclass(frozen=True)
@@ -116,7 +75,7 @@ def build_plan(settings: Settings) -> RunPlan:
             raise PortfolioError(f"{settings.portfolio_path}, row {first + 2}, column 'asset_class': product "
                                  f"'{name}' does not cover {stray}; it covers {list(product.classes)}")
 
-    keys = build_keys(portfolio)
+    keys = build_keys(t, tuple(settings.config.output.keys))
     site_order = np.argsort(portfolio.site_index, kind="stable").astype(dtypes.RISK)
     site_offsets = np.zeros(len(portfolio.sites) + 1, dtypes.OFFSET)
     np.cumsum(np.bincount(portfolio.site_index, minlength=len(portfolio.sites)), out=site_offsets[1:])

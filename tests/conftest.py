@@ -107,7 +107,7 @@ def exposure_record(keys, seasonal, policies, **cols):
     layout the engine's Exposure declares (as ``engine.plan`` packs it):
 
     * keys: ``keys`` itself, or ``leaf`` int32[R] (the risk's product x county leaf) with
-      ``leaf_keys`` int32[L, 4] (the keys a leaf feeds), built as in ``engine.plan.build_keys``;
+      ``leaf_keys`` int32[L, 4] (the keys a leaf feeds), built as in ``engine.keys.build_keys``;
     * ``seasonal`` itself, or uint8[R] ``flags`` from ``engine.kernels.risk_flags``.
     """
     keys = np.asarray(keys, np.int32)
