@@ -45,7 +45,8 @@ def simulate_events(inputs: ChunkInputs, years: np.ndarray) -> EventSet:
     for index, peril in enumerate(inputs.perils):
         ev = peril.events(years, inputs.sites, index, inputs.seed)
         parts.append(EventSet(ev.event_id, ev.year, ev.doy, np.full(ev.n_events, index, dtypes.PERIL), ev.offsets,
-                              ev.site, ev.intensity, names, ev.measures, ev.units, ev.attrs))
+                              ev.site, ev.intensity, names, ev.measures, ev.units, ev.attrs, ev.probability,
+                              ev.footprint_id))
     return combine(parts)
 
 
@@ -78,7 +79,7 @@ def event_key_losses(events: EventSet, inputs: ChunkInputs, measures: tuple) -> 
         if c >= 0:
             intensity[:, j] = events.intensity[:, c]
     fp = Footprint(events.event_id, events.year, events.doy, events.peril.astype(np.int32), events.offsets,
-                   events.site, intensity)
+                   events.site, intensity, events.rng_ids, events.uncertain_events(), events.entry_probability)
     n_keys = inputs.n_keys
     code, (mean, var, exposure) = _kernel_rows(fp, inputs, 0)
     samples = np.zeros((code.size, 0))

@@ -5,8 +5,14 @@ Layout (plain arrays, CSR by event):
 * ``event_id`` int64[E], ``year`` int64[E], ``doy`` int16[E] (day of year, 1..366),
   ``peril`` int16[E] (index into ``perils``); events sorted by (year, doy, event_id);
 * ``offsets`` int64[E+1]: footprint entries of event e are ``offsets[e]:offsets[e+1]``;
-* ``site`` int32[N]: site index of each entry, strictly increasing within an event; ``intensity`` float32[N, M]: one column per
-  measure in ``measures`` (with ``units``); 0 where a peril does not produce that measure.
+* ``site`` int32[N]: site index of each entry, strictly increasing within an event;
+  ``intensity`` float32[N, M]: one column per measure in ``measures`` (with ``units``); 0 where a
+  peril does not produce that measure;
+* optional ``probability`` float32[N]: hazard intensity uncertainty (Oasis footprints): a site
+  may then appear in consecutive entries with different intensities, each with its probability
+  (summing to at most 1 per event and site); ``None`` means every entry is certain;
+* optional ``footprint_id`` int64[E]: the footprint an event uses, which secondary-uncertainty
+  draws are keyed by; several occurrences (Oasis periods) may share one. ``None``: ``event_id``.
 
 xarray appears only at the edges: NetCDF round trip (:meth:`EventSet.to_netcdf`,
 :func:`read_netcdf`) and a streaming Zarr store appended chunk by chunk (:class:`ZarrEventSetWriter`).
@@ -37,6 +43,8 @@ class EventSet:
     measures: tuple
     units: tuple
     attrs: dict = field(default_factory=dict)
+    probability: np.ndarray | None = None
+    footprint_id: np.ndarray | None = None
 
     def __post_init__(self):
         n_events = len(self.event_id)
@@ -54,11 +62,19 @@ class EventSet:
             raise ValueError("EventSet.units needs one unit per measure")
         if n_events and (self.doy.min() < 1 or self.doy.max() > 366):
             raise ValueError("EventSet.doy must lie in 1..366")
+        if self.footprint_id is not None and len(self.footprint_id) != n_events:
+            raise ValueError("EventSet.footprint_id needs one id per event")
+        if self.probability is not None:
+            p = self.probability
+            if len(p) != self.n_entries or np.any(~(p > 0)) or np.any(p > 1):
+                raise ValueError("EventSet.probability needs one value in (0, 1] per footprint entry")
         if self.n_entries > 1:
             step = np.diff(self.site.astype(np.int64))
             step[self.offsets[1:-1][(self.offsets[1:-1] > 0) & (self.offsets[1:-1] < self.n_entries)] - 1] = 1
-            if np.any(step <= 0):
+            if self.probability is None and np.any(step <= 0):
                 raise ValueError("EventSet.site must be strictly increasing within each event (each site once)")
+            if self.probability is not None and np.any(step < 0):
+                raise ValueError("EventSet.site must be non-decreasing within each event")
         if len(np.unique(self.event_id)) != n_events:
             raise ValueError("EventSet.event_id must be unique")
 
@@ -69,6 +85,23 @@ class EventSet:
     @property
     def n_entries(self) -> int:
         return len(self.site)
+
+    @property
+    def rng_ids(self) -> np.ndarray:
+        """int64[E]: the id each event's draws are keyed by (``footprint_id`` or ``event_id``)."""
+        return self.event_id if self.footprint_id is None else self.footprint_id
+
+    @property
+    def entry_probability(self) -> np.ndarray:
+        """float32[N]: probability of each entry (ones when certain)."""
+        return np.ones(self.n_entries, dtypes.INTENSITY) if self.probability is None else self.probability
+
+    def uncertain_events(self) -> np.ndarray:
+        """uint8[E]: 1 for events with any entry of probability below 1."""
+        if self.probability is None:
+            return np.zeros(self.n_events, np.uint8)
+        below = np.concatenate([[0], np.cumsum(self.probability < 1)])
+        return (below[self.offsets[1:]] > below[self.offsets[:-1]]).astype(np.uint8)
 
     @classmethod
     def empty(cls, perils=(), measures=(), units=()) -> "EventSet":
@@ -86,7 +119,9 @@ class EventSet:
         entry = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(dtypes.OFFSET)
         return EventSet(self.event_id[order], self.year[order], self.doy[order], self.peril[order], offsets,
-                        self.site[entry], self.intensity[entry], self.perils, self.measures, self.units, dict(self.attrs))
+                        self.site[entry], self.intensity[entry], self.perils, self.measures, self.units, dict(self.attrs),
+                        None if self.probability is None else self.probability[entry],
+                        None if self.footprint_id is None else self.footprint_id[order])
 
     def to_dataset(self) -> xr.Dataset:
         """Labelled form: dims ``event`` and ``entry``; ``first_entry``/``n_entries`` replace offsets."""
@@ -105,6 +140,10 @@ class EventSet:
         for m, (name, unit) in enumerate(zip(self.measures, self.units)):
             ds[name] = ("entry", self.intensity[:, m])
             ds[name].attrs["units"] = unit
+        if self.probability is not None:
+            ds["probability"] = ("entry", self.probability)
+        if self.footprint_id is not None:
+            ds["footprint_id"] = ("event", self.footprint_id)
         ds.attrs["measures"] = list(self.measures)
         return ds
 
@@ -123,10 +162,12 @@ class EventSet:
         intensity = np.stack([ds[m].values[sl] for m in measures], axis=1) if measures else np.empty((offsets[-1], 0))
         units = tuple(ds[m].attrs.get("units", "") for m in measures)
         attrs = {k: v for k, v in ds.attrs.items() if k not in ("measures", "perils", "layout")}
+        probability = ds["probability"].values[sl].astype(dtypes.INTENSITY) if "probability" in ds else None
+        footprint_id = ds["footprint_id"].values.astype(dtypes.EVENT_ID) if "footprint_id" in ds else None
         return cls(ds["event_id"].values.astype(dtypes.EVENT_ID), ds["year"].values.astype(dtypes.YEAR),
                    ds["doy"].values.astype(dtypes.DOY), ds["peril"].values.astype(dtypes.PERIL), offsets,
                    ds["site"].values[sl].astype(dtypes.SITE), intensity.astype(dtypes.INTENSITY),
-                   perils, measures, units, attrs)
+                   perils, measures, units, attrs, probability, footprint_id)
 
     def to_netcdf(self, path: str | Path) -> None:
         """Write to NetCDF-4 (h5netcdf), atomically: a temporary name, then rename."""
@@ -179,10 +220,14 @@ def combine(parts: list[EventSet]) -> EventSet:
         row += p.n_entries
     shift = np.cumsum([0] + [p.n_entries for p in parts[:-1]])
     offsets = np.concatenate([[0]] + [p.offsets[1:] + s for p, s in zip(parts, shift)]).astype(dtypes.OFFSET)
+    any_prob = any(p.probability is not None for p in parts)
+    any_fid = any(p.footprint_id is not None for p in parts)
     out = EventSet(np.concatenate([p.event_id for p in parts]), np.concatenate([p.year for p in parts]),
                    np.concatenate([p.doy for p in parts]), np.concatenate([p.peril for p in parts]), offsets,
                    np.concatenate([p.site for p in parts]), intensity, perils, tuple(measures), tuple(units),
-                   {k: v for p in parts for k, v in p.attrs.items()})
+                   {k: v for p in parts for k, v in p.attrs.items()},
+                   np.concatenate([p.entry_probability for p in parts]) if any_prob else None,
+                   np.concatenate([p.rng_ids for p in parts]) if any_fid else None)
     return out.sorted()
 
 
@@ -213,6 +258,10 @@ class NetcdfEventSetWriter:
         for name, unit in zip(events.measures, events.units):
             v = f.create_variable(name, ("entry",), "f4", chunks=(1 << 20,), compression="gzip", shuffle=True)
             v.attrs["units"] = unit
+        if events.probability is not None:
+            f.create_variable("probability", ("entry",), "f4", chunks=(1 << 20,), compression="gzip", shuffle=True)
+        if events.footprint_id is not None:
+            f.create_variable("footprint_id", ("event",), "i8", chunks=(65536,), compression="gzip", shuffle=True)
         f.attrs.update({**{k: v for k, v in events.attrs.items() if isinstance(v, (str, int, float))},
                         "perils": list(events.perils), "measures": list(events.measures),
                         "layout": "CSR by event (qilu EventSet v1)"})
@@ -232,6 +281,13 @@ class NetcdfEventSetWriter:
         for name, values in columns.items():
             f.variables[name][e0:e1] = values
         f.variables["site"][n0:n1] = events.site
+        optional = (("probability", events.entry_probability, events.probability, slice(n0, n1)),
+                    ("footprint_id", events.rng_ids, events.footprint_id, slice(e0, e1)))
+        for name, values, given, rows in optional:
+            if name in f.variables:
+                f.variables[name][rows] = values
+            elif given is not None:
+                raise ValueError(f"event-set chunk has {name} but the first chunk did not")
         for m, name in enumerate(events.measures):
             f.variables[name][n0:n1] = events.intensity[:, m]
         self.n_events, self.n_entries = e1, n1

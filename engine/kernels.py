@@ -4,7 +4,10 @@ Plain arrays in, arrays out, grouped into four records (namedtuples numba unders
 
 * ``Footprint`` — one chunk's events: ``event_id`` int64[E], ``year`` int64[E], ``doy`` int16[E],
   ``peril`` int32[E] (row of ``Curves.curve_index``), ``offsets`` int64[E+1], ``site`` int32[N],
-  ``intensity`` float32[N, M];
+  ``intensity`` float32[N, M], ``rng_id`` int64[E] (the id draws are keyed by: the footprint's
+  event id, shared by every occurrence of it), ``uncertain`` uint8[E] (1: the event's sites may
+  list several intensities with probabilities) and ``probability`` float32[N] (read only for
+  uncertain events);
 * ``Exposure`` — the portfolio: ``site_offsets`` int64[S+1] and ``site_risks`` int32[R] (risks of
   site s are ``site_risks[site_offsets[s]:site_offsets[s+1]]``), per risk float64[R] ``value``,
   ``deductible``, ``limit``, ``franchise``, ``coinsurance`` (CNY, share), int16[R] ``klass``,
@@ -35,7 +38,10 @@ from engine.jit import kernel
 from engine.rng import pair_key, uniform_at
 from engine.terms import policy_factor, risk_terms, risk_terms_slope
 
-Footprint = namedtuple("Footprint", "event_id year doy peril offsets site intensity")
+Footprint = namedtuple("Footprint", "event_id year doy peril offsets site intensity rng_id uncertain probability")
+
+#: Salt that separates hazard-intensity draws from damage draws of the same (event, risk).
+HAZARD_SALT = np.uint64(0x5DEECE66D2B79F5)
 Exposure = namedtuple("Exposure", "site_offsets site_risks value deductible limit franchise coinsurance "
                                   "klass policy flags uid leaf leaf_keys")
 
@@ -142,6 +148,46 @@ def _ensure(sc, needed_t, needed_s):
 
 
 @kernel
+def _mixture_damage(fp, cv, n0, n1, col, c, scale, sus, sampled, n_samples, key, hazard_key, damage):
+    """Damage of one risk whose site has several intensity entries ``n0:n1`` with probabilities.
+
+    Hazard intensity uncertainty (Oasis footprints): entry n occurs with ``fp.probability[n]``
+    (the remainder, if any, is no hazard). Mean mode: the mixture mean and variance of the damage.
+    Sampled mode: the intensity is drawn with ``uniform_at(hazard_key, q)``, then the damage
+    within that intensity's bin with ``uniform_at(key, q)``. Returns the damage variance (mean mode).
+    """
+    n_bins = cv.mean.shape[1]
+    if sampled:
+        for q in range(n_samples):
+            u = uniform_at(hazard_key, q + 1)
+            acc = 0.0
+            h = -1
+            for n in range(n0, n1):
+                acc += fp.probability[n]
+                if u <= acc:
+                    h = n
+                    break
+            x = fp.intensity[h, col] if h >= 0 else 0.0
+            if x > 0.0:
+                g = min(int(x * scale), n_bins - 1)
+                damage[q] = sus * draw_damage(cv.cdf[c, g], cv.bin_low, cv.bin_high, uniform_at(key, q + 1))
+            else:
+                damage[q] = 0.0
+        return 0.0
+    mean = 0.0
+    second = 0.0
+    for n in range(n0, n1):
+        x = fp.intensity[n, col]
+        if x > 0.0:
+            g = min(int(x * scale), n_bins - 1)
+            m = cv.mean[c, g]
+            mean += fp.probability[n] * m
+            second += fp.probability[n] * (cv.var[c, g] + m * m)
+    damage[0] = sus * mean
+    return sus * sus * max(second - mean * mean, 0.0)
+
+
+@kernel
 def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
     """Hot loop of one event: damage -> risk terms -> leaf (or the policy queue, or season records).
 
@@ -153,6 +199,7 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
     n_bins = cv.mean.shape[1]
     peril_row = fp.peril[e]
     doy = fp.doy[e]
+    uncertain = fp.uncertain[e] != 0
     for k in range(sc.ev_curve.shape[0]):  # per asset class, what this event's peril and day mean
         c = cv.curve_index[peril_row, k]
         col = cv.measure_col[c] if c >= 0 else -1
@@ -164,20 +211,34 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
     n_tp = 0
     n_tl = 0
     prev_site = -1
-    for n in range(fp.offsets[e], fp.offsets[e + 1]):
+    n = fp.offsets[e]
+    end = fp.offsets[e + 1]
+    while n < end:
         s = fp.site[n]
+        m = n + 1  # entries n:m are this site's (several only with hazard uncertainty)
+        if uncertain:
+            while m < end and fp.site[m] == s:
+                m += 1
         if s <= prev_site:
-            raise ValueError("an event's footprint sites must be strictly increasing (no site twice)")
+            raise ValueError("an event's footprint lists a site twice (sites must increase; repeats need probabilities)")
         prev_site = s
+        single = m - n == 1 and (not uncertain or fp.probability[n] >= 1.0)
         for j in range(ex.site_offsets[s], ex.site_offsets[s + 1]):
             r = ex.site_risks[j]
             k = ex.klass[r]
             c = sc.ev_curve[k]
             if c < 0:
                 continue
-            x = fp.intensity[n, sc.ev_col[k]]
-            if not x > 0.0:
+            col = sc.ev_col[k]
+            x = fp.intensity[n, col]
+            if single and not x > 0.0:
                 continue
+            if not single:
+                hit = False
+                for h in range(n, m):
+                    hit = hit or (fp.intensity[h, col] > 0.0 and fp.probability[h] > 0.0)
+                if not hit:
+                    continue
             value = ex.value[r]
             leaf = ex.leaf[r]
             if sc.leaf_slot[leaf] < 0:
@@ -192,30 +253,36 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
             sus = sc.ev_sus[k]
             if sus == 0.0:
                 continue
-            g = int(x * sc.ev_scale[k])
-            if g >= n_bins:
-                g = n_bins - 1
             flags = ex.flags[r]
-            if flags == 0 and not sampled:  # short path: mean damage, deductible and limit, to the leaf
-                gu = sus * cv.mean[c, g] * value
-                ded = ex.deductible[r]
-                lim = ex.limit[r]
-                loss = gu - ded
-                if loss > 0.0:
-                    if loss >= lim:
-                        loss = lim
-                    else:
-                        sc.leaf_var[leaf] += cv.var[c, g] * sus * sus * value * value
-                    sc.leaf_loss[leaf, 0] += loss
-                continue
-            if sampled:
-                key = pair_key(seed, fp.event_id[e], ex.uid[r])
-                for q in range(n_samples):
-                    sc.damage[q] = sus * draw_damage(cv.cdf[c, g], cv.bin_low, cv.bin_high, uniform_at(key, q + 1))
-                dvar = 0.0
+            if not single:
+                dvar = _mixture_damage(fp, cv, n, m, col, c, sc.ev_scale[k], sus, sampled, n_samples,
+                                       pair_key(seed, fp.rng_id[e], ex.uid[r]),
+                                       pair_key(seed, fp.rng_id[e], ex.uid[r] ^ HAZARD_SALT), sc.damage)
             else:
-                sc.damage[0] = sus * cv.mean[c, g]
-                dvar = cv.var[c, g] * sus * sus
+                g = int(x * sc.ev_scale[k])
+                if g >= n_bins:
+                    g = n_bins - 1
+                if flags == 0 and not sampled:  # short path: mean damage, deductible and limit, to the leaf
+                    gu = sus * cv.mean[c, g] * value
+                    ded = ex.deductible[r]
+                    lim = ex.limit[r]
+                    loss = gu - ded
+                    if loss > 0.0:
+                        if loss >= lim:
+                            loss = lim
+                        else:
+                            sc.leaf_var[leaf] += cv.var[c, g] * sus * sus * value * value
+                        sc.leaf_loss[leaf, 0] += loss
+                    continue
+                if sampled:
+                    key = pair_key(seed, fp.rng_id[e], ex.uid[r])
+                    for q in range(n_samples):
+                        sc.damage[q] = sus * draw_damage(cv.cdf[c, g], cv.bin_low, cv.bin_high,
+                                                         uniform_at(key, q + 1))
+                    dvar = 0.0
+                else:
+                    sc.damage[0] = sus * cv.mean[c, g]
+                    dvar = cv.var[c, g] * sus * sus
             if flags & SEASONAL:
                 sc.s_event[n_s] = e
                 sc.s_risk[n_s] = r
@@ -249,6 +316,7 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
             sc.t_var[n_t] = var
             sc.t_risk[n_t] = r
             n_t += 1
+        n = m
     return n_tl, n_t, n_tp, n_s
 
 

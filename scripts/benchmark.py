@@ -66,7 +66,8 @@ def synthetic_chunk(chunk: int, n_events: int, n_sites: int, hit: int):
     intensity = rng.uniform(20.0, 60.0, (site.size, 1)).astype(np.float32)
     event_id = np.arange(chunk * n_events, (chunk + 1) * n_events, dtype=np.int64)
     return Footprint(event_id, event_id // 10, np.full(n_events, 220, np.int16), np.zeros(n_events, np.int32),
-                     np.arange(0, site.size + 1, hit, dtype=np.int64), site, intensity)
+                     np.arange(0, site.size + 1, hit, dtype=np.int64), site, intensity, event_id,
+                     np.zeros(n_events, np.uint8), np.ones(site.size, np.float32))
 
 
 def measure(n_pairs: float, samples: int, n_sites: int, hit: int, events_per_chunk: int) -> dict:

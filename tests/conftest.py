@@ -155,7 +155,10 @@ def footprint_from(rows):
         peril=np.zeros(len(rows), np.int32),
         offsets=offsets,
         site=np.array([e[0] for e in entries], np.int32).reshape(-1),
-        intensity=np.array([[e[1], e[2]] for e in entries], np.float32).reshape(-1, 2))
+        intensity=np.array([[e[1], e[2]] for e in entries], np.float32).reshape(-1, 2),
+        rng_id=np.array([r[0] for r in rows], np.int64),
+        uncertain=np.zeros(len(rows), np.uint8),
+        probability=np.ones(len(entries), np.float32))
 
 
 @pytest.fixture(scope="session")

@@ -92,3 +92,25 @@ def test_netcdf_streaming_writer_round_trip(tmp_path):
     writer.append(b)
     writer.close()
     assert_same(combine([a, b]), read_netcdf(tmp_path / "ev.nc"))
+
+
+def test_hazard_uncertainty_and_footprint_ids_round_trip(tmp_path):
+    # event 1: site 0 certain, site 1 at two intensities (0.25 / 0.75); event 2 reuses footprint 1
+    ev = EventSet(np.array([11, 12]), np.array([1, 2]), np.array([200, 200], np.int16), np.zeros(2, np.int16),
+                  np.array([0, 3, 6]), np.array([0, 1, 1, 0, 1, 1], np.int32),
+                  np.array([[5], [3], [7], [5], [3], [7]], np.float32), ("a",), ("w",), ("m/s",),
+                  probability=np.array([1, 0.25, 0.75, 1, 0.25, 0.75], np.float32), footprint_id=np.array([1, 1]))
+    np.testing.assert_array_equal(ev.uncertain_events(), [1, 1])
+    np.testing.assert_array_equal(ev.rng_ids, [1, 1])
+    ev.to_netcdf(tmp_path / "u.nc")
+    back = read_netcdf(tmp_path / "u.nc")
+    assert_same(ev, back)
+    np.testing.assert_array_equal(back.probability, ev.probability)
+    np.testing.assert_array_equal(back.footprint_id, ev.footprint_id)
+    writer = NetcdfEventSetWriter(tmp_path / "s.nc")
+    writer.append(ev)
+    writer.close()
+    np.testing.assert_array_equal(read_netcdf(tmp_path / "s.nc").probability, ev.probability)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        EventSet(ev.event_id, ev.year, ev.doy, ev.peril, ev.offsets, ev.site, ev.intensity, ev.perils,
+                 ev.measures, ev.units)
