@@ -261,9 +261,20 @@ def _tool(name: str) -> str:
 
 
 def _run(cmd: list[str], cwd: Path) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    _run_all([cmd], cwd)
+
+
+def _run_all(cmds: list[list[str]], cwd: Path) -> None:
+    """Run independent commands, up to one per core at a time; raise on the first failure."""
+    width = max(1, os.cpu_count() or 1)
+    for start in range(0, len(cmds), width):
+        batch = cmds[start:start + width]
+        procs = [subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                 for cmd in batch]
+        stderr = [proc.communicate()[1] for proc in procs]
+        for cmd, proc, err in zip(batch, procs, stderr):
+            if proc.returncode != 0:
+                raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-4000:]}")
 
 
 def read_loss_stream(path) -> pd.DataFrame:
@@ -368,11 +379,10 @@ def _run_pipeline(model, run_dir, samples, seed, gul_alloc_rule, il_alloc_rule, 
         elif target.is_dir():
             shutil.rmtree(target)
     (run_dir / "static").symlink_to(model / "static", target_is_directory=True)
+    # a private copy: fmpy writes its prepared structure (.npy) into the input folder
+    shutil.copytree(model / "input", run_dir / "input")
     if seed:
-        shutil.copytree(model / "input", run_dir / "input")
         _offset_groups(run_dir / "input", int(seed) * 1_000_003)
-    else:
-        (run_dir / "input").symlink_to(model / "input", target_is_directory=True)
     inp, work, out = run_dir / "input", run_dir / "work", run_dir / "output"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
@@ -390,11 +400,13 @@ def _run_pipeline(model, run_dir, samples, seed, gul_alloc_rule, il_alloc_rule, 
     results = {"gul": read_loss_stream(work / "gul.bin")}
     streams = {"gul": (work / "gul.bin", "gulsummaryxref")}
     if (inp / "fm_programme.bin").exists():
-        _run([_tool("fmpy"), "-a", str(il_alloc_rule), "-p", str(inp),
-              "-i", str(work / "gul.bin"), "-o", str(work / "il.bin")], run_dir)
+        fmpy = [_tool("fmpy"), "-a", str(il_alloc_rule), "-p", str(inp)]
+        _run(fmpy + ["--create-financial-structure-files"], run_dir)
+        _run(fmpy + ["-i", str(work / "gul.bin"), "-o", str(work / "il.bin")], run_dir)
         results["il"] = read_loss_stream(work / "il.bin")
         streams["il"] = (work / "il.bin", "fmsummaryxref")
 
+    outputs, tools = {}, []
     for run_type, (stream, xref_name) in streams.items():
         sets = _summary_sets(inp, xref_name)
         summary_args = []
@@ -405,23 +417,24 @@ def _run_pipeline(model, run_dir, samples, seed, gul_alloc_rule, il_alloc_rule, 
             stem = f"{run_type}_S{s}"
             summary = work / f"{stem}_summary.bin"
             files = {t: out / f"{stem}_{t}.csv" for t in ORD_TABLES}
-            _run([_tool("eltpy"), "--run_dir", str(run_dir), "-i", str(summary),
-                  "-s", str(files["selt"]), "-m", str(files["melt"]), "-q", str(files["qelt"])], run_dir)
-            _run([_tool("pltpy"), "--run_dir", str(run_dir), "-i", str(summary),
-                  "-s", str(files["splt"]), "-m", str(files["mplt"]), "-q", str(files["qplt"])], run_dir)
+            outputs.update({f"{stem}_{t}": path for t, path in files.items()})
             # aalpy and lecpy glob <run_dir>/work/<subfolder>/*.bin: one folder each
             for sub in ("palt", "lec"):
                 (work / f"{stem}_{sub}").mkdir()
                 shutil.copy(summary, work / f"{stem}_{sub}" / "P1.bin")
-            _run([_tool("aalpy"), "--run_dir", str(run_dir), "-K", f"{stem}_palt",
-                  "-a", str(files["palt"]), "-c", str(files["alct"]), "-l", repr(float(confidence))], run_dir)
             lec = [_tool("lecpy"), "--run_dir", str(run_dir), "-K", f"{stem}_lec", *LEC_SWITCHES,
-                   "-O", str(files["ept"]), "-o", str(files["psept"])]
-            if use_return_periods:
-                lec.append("-r")
-            _run(lec, run_dir)
-            for table, path in files.items():
-                results[f"{stem}_{table}"] = _read_csv(path)
+                   "-O", str(files["ept"]), "-o", str(files["psept"])] + (["-r"] if use_return_periods else [])
+            tools += [
+                [_tool("eltpy"), "--run_dir", str(run_dir), "-i", str(summary),
+                 "-s", str(files["selt"]), "-m", str(files["melt"]), "-q", str(files["qelt"])],
+                [_tool("pltpy"), "--run_dir", str(run_dir), "-i", str(summary),
+                 "-s", str(files["splt"]), "-m", str(files["mplt"]), "-q", str(files["qplt"])],
+                [_tool("aalpy"), "--run_dir", str(run_dir), "-K", f"{stem}_palt",
+                 "-a", str(files["palt"]), "-c", str(files["alct"]), "-l", repr(float(confidence))],
+                lec,
+            ]
+    _run_all(tools, run_dir)
+    results.update({key: _read_csv(path) for key, path in outputs.items()})
     return results
 
 
