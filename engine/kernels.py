@@ -16,7 +16,8 @@ Plain arrays in, arrays out, grouped into four records (namedtuples numba unders
   product x county -> itself, product, county, portfolio): the hot loop adds each risk to one
   leaf, and leaves roll up to their keys once per event;
 * ``Policies`` — float64[P] ``deductible`` and ``limit`` (CNY, per occurrence or per season);
-* ``Curves`` — the compiled :class:`engine.vulnerability.Vulnerability` tables, with
+* ``Curves`` — the compiled :class:`engine.vulnerability.Vulnerability` tables (``bin_mean``
+  float64[D] is each damage bin's mean: its midpoint for Qilu's curves, Oasis' ``interpolation``), with
   ``curve_index`` int32[n_run_perils, n_classes] and ``measure_col`` int32[C] already mapped to
   this run's perils and footprint measures.
 
@@ -65,7 +66,7 @@ def check_records(ex, pol) -> None:
         raise ValueError(f"Exposure.flags of risk {bad} is {ex.flags[bad]}, its terms and policy need {expected[bad]}; "
                          "build flags with risk_flags() from the same Policies")
 Policies = namedtuple("Policies", "deductible limit")
-Curves = namedtuple("Curves", "curve_index measure_col x_max mean var cdf bin_low bin_high susceptibility")
+Curves = namedtuple("Curves", "curve_index measure_col x_max mean var cdf bin_low bin_high susceptibility bin_mean")
 
 
 
@@ -88,11 +89,15 @@ def _grow2(a, needed):
 
 
 @kernel
-def draw_damage(cdf_row, bin_low, bin_high, u):
+def draw_damage_in_bin(cdf_row, bin_low, bin_high, bin_mean, u):
     """Damage ratio for uniform ``u`` from one intensity bin's damage distribution.
 
-    ``cdf_row`` float64[D] cumulative bin probabilities; the bin is the first with cdf >= u and the
-    damage is interpolated linearly inside it (uniform damage within a bin).
+    ``cdf_row`` float64[D] cumulative bin probabilities; the bin is the first with cdf >= u. Inside it
+    the damage density is uniform when the bin mean is the midpoint (Qilu's curves), else linear
+    with that mean (the Oasis rule): with width w, bin probability h, offset
+    r = u - cdf_before and x = (mean - low) / w, the offset t solves a t^2 + b t = r with
+    a = 3h(2x - 1)/w^2 and b = 2h(2 - 3x)/w (so the density integrates to h and has mean low + x w).
+    A point bin (w = 0) gives its upper bound.
     """
     lo = 0
     hi = cdf_row.shape[0] - 1
@@ -103,10 +108,19 @@ def draw_damage(cdf_row, bin_low, bin_high, u):
         else:
             hi = mid
     prev = cdf_row[lo - 1] if lo > 0 else 0.0
-    width = cdf_row[lo] - prev
-    if width <= 0.0:
-        return bin_low[lo]
-    return bin_low[lo] + (bin_high[lo] - bin_low[lo]) * (u - prev) / width
+    h = cdf_row[lo] - prev
+    w = bin_high[lo] - bin_low[lo]
+    if w <= 0.0 or h <= 0.0:
+        return bin_high[lo]
+    r = u - prev
+    x = (bin_mean[lo] - bin_low[lo]) / w
+    if abs(x - 0.5) <= 5e-6:
+        return bin_low[lo] + r * w / h
+    a = 3.0 * h * (2.0 * x - 1.0) / (w * w)
+    b = 2.0 * h * (2.0 - 3.0 * x) / w
+    disc = max(b * b + 4.0 * a * r, 0.0)
+    t = 2.0 * r / (b + np.sqrt(disc)) if b > 0.0 else (np.sqrt(disc) - b) / (2.0 * a)
+    return bin_low[lo] + t
 
 
 @kernel
@@ -170,7 +184,8 @@ def _mixture_damage(fp, cv, n0, n1, col, c, scale, sus, sampled, n_samples, key,
             x = fp.intensity[h, col] if h >= 0 else 0.0
             if x > 0.0:
                 g = min(int(x * scale), n_bins - 1)
-                damage[q] = sus * draw_damage(cv.cdf[c, g], cv.bin_low, cv.bin_high, uniform_at(key, q + 1))
+                damage[q] = sus * draw_damage_in_bin(cv.cdf[c, g], cv.bin_low, cv.bin_high, cv.bin_mean,
+                                                     uniform_at(key, q + 1))
             else:
                 damage[q] = 0.0
         return 0.0
@@ -277,8 +292,8 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
                 if sampled:
                     key = pair_key(seed, fp.rng_id[e], ex.uid[r])
                     for q in range(n_samples):
-                        sc.damage[q] = sus * draw_damage(cv.cdf[c, g], cv.bin_low, cv.bin_high,
-                                                         uniform_at(key, q + 1))
+                        sc.damage[q] = sus * draw_damage_in_bin(cv.cdf[c, g], cv.bin_low, cv.bin_high,
+                                                                cv.bin_mean, uniform_at(key, q + 1))
                     dvar = 0.0
                 else:
                     sc.damage[0] = sus * cv.mean[c, g]

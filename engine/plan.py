@@ -104,7 +104,7 @@ def build_plan(settings: Settings) -> RunPlan:
         if row >= 0:
             curve_index[i] = vuln.curve_index[row]
     curves = Curves(curve_index, vuln.measure_columns(measures), vuln.x_max, vuln.mean, vuln.var, vuln.cdf,
-                    vuln.bin_low, vuln.bin_high, vuln.susceptibility)
+                    vuln.bin_low, vuln.bin_high, vuln.susceptibility, (vuln.bin_low + vuln.bin_high) / 2)
     run = settings.config.run
     inputs = ChunkInputs(peril_objs, portfolio.sites, exposure, policies, curves, len(keys.names),
                          run.seed, run.samples)

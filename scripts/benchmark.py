@@ -52,7 +52,8 @@ def synthetic_inputs(n_sites: int, n_curves_classes: int = 3):
     policies = Policies(np.zeros(r), np.full(r, np.inf))
     row = vuln.peril_rows(["placeholder"])[0]
     curves = Curves(vuln.curve_index[row:row + 1].copy(), vuln.measure_columns(["wind_gust"]), vuln.x_max,
-                    vuln.mean, vuln.var, vuln.cdf, vuln.bin_low, vuln.bin_high, vuln.susceptibility)
+                    vuln.mean, vuln.var, vuln.cdf, vuln.bin_low, vuln.bin_high, vuln.susceptibility,
+                    (vuln.bin_low + vuln.bin_high) / 2)
     return exposure, policies, curves, 139 + 2 * 136
 
 

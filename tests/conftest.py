@@ -75,7 +75,7 @@ def make_curves():
         mean=np.ascontiguousarray(np.stack([BIN_MEAN, BIN_MEAN])),
         var=np.ascontiguousarray(np.stack([BIN_VAR, BIN_VAR])),
         cdf=np.ascontiguousarray(np.stack([cdf_row, cdf_row])),
-        bin_low=BIN_LOW.copy(), bin_high=BIN_HIGH.copy(),
+        bin_low=BIN_LOW.copy(), bin_high=BIN_HIGH.copy(), bin_mean=(BIN_LOW + BIN_HIGH) / 2,
         susceptibility=susceptibility)
 
 

@@ -6,7 +6,12 @@ f policy factor (policy loss / sum of its risks' losses), var the bin's damage-r
 import numpy as np
 import pytest
 
-from engine.kernels import Exposure, Policies, draw_damage, intensity_bin, occurrence_losses, season_losses
+from engine.kernels import Exposure, Policies, draw_damage_in_bin, intensity_bin, occurrence_losses, season_losses
+
+
+def draw_damage(cdf, low, high, u):
+    """Qilu's bins: the bin mean is the midpoint, so the damage is uniform inside the bin."""
+    return draw_damage_in_bin(cdf, low, high, (low + high) / 2, u)
 from engine.rng import pair_key, uniform_at
 
 SEED = 20240611
@@ -468,3 +473,23 @@ def test_season_losses_years_in_separate_calls_agree(tiny_model):
     assert np.array_equal(both[1][-4:], alone[1])
     assert np.array_equal(both[2][-4:], alone[2])
     assert np.array_equal(both[3][-4:], alone[3])
+
+
+def test_draw_damage_in_bin_with_oasis_bin_mean():
+    # bin 2 is [0.1, 0.5] with probability 0.5 after a cdf of 0.5; Oasis "interpolation" 0.25 puts the
+    # bin mean off-centre: x = (0.25 - 0.1) / 0.4 = 0.375, a linear density on the bin.
+    cdf = np.array([0.0, 0.5, 1.0, 1.0])
+    mean = np.array([0.0, 0.05, 0.25, 0.75])
+    draw = lambda u: draw_damage_in_bin(cdf, BIN_LOW, BIN_HIGH, mean, u)  # noqa: E731
+    assert draw(1.0) == pytest.approx(0.5)            # top of the bin
+    assert draw(0.5 + 1e-12) == pytest.approx(0.1, abs=1e-9)   # bottom of the bin
+    # u uniform over the bin's probability mass gives damages whose mean is the bin mean (midpoint rule
+    # over 200,000 u values: error far below 1e-6)
+    u = 0.5 + 0.5 * (np.arange(200_000) + 0.5) / 200_000
+    damages = np.array([draw(x) for x in u])
+    assert damages.mean() == pytest.approx(0.25, abs=1e-6)
+    assert np.all(np.diff(damages) >= 0)              # the inverse cdf is monotone
+    # the cdf at t: a t^2 + b t with a = 3h(2x-1)/w^2, b = 2h(2-3x)/w (h = 0.5, w = 0.4, x = 0.375)
+    a, b = 3 * 0.5 * (2 * 0.375 - 1) / 0.16, 2 * 0.5 * (2 - 3 * 0.375) / 0.4
+    t = 0.2
+    assert draw(0.5 + a * t * t + b * t) == pytest.approx(0.1 + t, abs=1e-12)
