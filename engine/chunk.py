@@ -25,14 +25,16 @@ from engine.plan import ChunkInputs
 
 @dataclass(frozen=True)
 class ChunkResult:
+    """One chunk's events and, per perspective (``il``, ``gul``), its event-key and year-key rows."""
+
     years: np.ndarray
     events: EventSet
-    event_rows: dict
-    year_rows: dict
+    event_rows: dict   # perspective -> event-key columns
+    year_rows: dict    # perspective -> year-key columns
 
     @property
     def nbytes(self) -> int:
-        arrays = list(self.event_rows.values()) + list(self.year_rows.values())
+        arrays = [a for rows in (*self.event_rows.values(), *self.year_rows.values()) for a in rows.values()]
         ev = self.events
         arrays += [ev.event_id, ev.year, ev.offsets, ev.site, ev.intensity]
         return int(sum(a.nbytes for a in arrays))
@@ -61,8 +63,8 @@ def _reduce_rows(event, key, n_keys, columns):
     return code[starts], [np.add.reduceat(c[order], starts, axis=0) for c in columns]
 
 
-def _kernel_rows(fp, inputs, n_samples):
-    ex, pol, cv, n_keys = inputs.exposure, inputs.policies, inputs.curves, inputs.n_keys
+def _kernel_rows(fp, inputs, ex, pol, n_samples):
+    cv, n_keys = inputs.curves, inputs.n_keys
     occ = occurrence_losses(fp, ex, pol, cv, n_keys, inputs.seed, n_samples)
     sea = season_losses(fp.year, occ[5], occ[6], occ[7], occ[8], ex, pol, n_keys)
     event = np.concatenate([occ[0], sea[0]])
@@ -71,20 +73,24 @@ def _kernel_rows(fp, inputs, n_samples):
                                              np.concatenate([occ[4], sea[4]])])
 
 
-def event_key_losses(events: EventSet, inputs: ChunkInputs, measures: tuple) -> dict:
-    """Run the kernels on one event set: analytical mean always, samples when ``inputs.samples > 0``."""
+def footprint_record(events: EventSet, measures: tuple) -> Footprint:
+    """The kernels' Footprint of an event set, intensity columns in the run's ``measures`` order."""
     cols = [events.measures.index(m) if m in events.measures else -1 for m in measures]
     intensity = np.zeros((events.n_entries, len(measures)), dtypes.INTENSITY)
     for j, c in enumerate(cols):
         if c >= 0:
             intensity[:, j] = events.intensity[:, c]
-    fp = Footprint(events.event_id, events.year, events.doy, events.peril.astype(np.int32), events.offsets,
-                   events.site, intensity, events.rng_ids, events.uncertain_events(), events.entry_probability)
+    return Footprint(events.event_id, events.year, events.doy, events.peril.astype(np.int32), events.offsets,
+                     events.site, intensity, events.rng_ids, events.uncertain_events(), events.entry_probability)
+
+
+def event_key_losses(fp: Footprint, inputs: ChunkInputs, ex, pol) -> dict:
+    """Run the kernels for one perspective: analytical mean always, samples when ``inputs.samples > 0``."""
     n_keys = inputs.n_keys
-    code, (mean, var, exposure) = _kernel_rows(fp, inputs, 0)
+    code, (mean, var, exposure) = _kernel_rows(fp, inputs, ex, pol, 0)
     samples = np.zeros((code.size, 0))
     if inputs.samples > 0:
-        s_code, (s_loss, _, _) = _kernel_rows(fp, inputs, inputs.samples)
+        s_code, (s_loss, _, _) = _kernel_rows(fp, inputs, ex, pol, inputs.samples)
         # both passes emit every (event, key) the footprint touches (exposure comes from the mean
         # pass); seasonal rows can differ, so align on the union of codes
         union = np.union1d(code, s_code)
@@ -134,7 +140,11 @@ def run_chunk(inputs: ChunkInputs, years: np.ndarray, measures: tuple) -> ChunkR
     """Simulate and price one chunk of years (pure: same inputs and years, same result)."""
     years = np.asarray(years, dtype=dtypes.YEAR)
     events = simulate_events(inputs, years)
-    rows = event_key_losses(events, inputs, measures)
-    order = np.lexsort((rows["key"], rows["event"]))  # events are already in (year, doy, id) order
-    rows = {c: v[order] for c, v in rows.items()}
-    return ChunkResult(years, events, rows, year_key_losses(events, rows, inputs.samples))
+    fp = footprint_record(events, measures)
+    event_rows, year_rows = {}, {}
+    for name, ex, pol in inputs.perspectives:
+        rows = event_key_losses(fp, inputs, ex, pol)
+        order = np.lexsort((rows["key"], rows["event"]))  # events are already in (year, doy, id) order
+        event_rows[name] = {c: v[order] for c, v in rows.items()}
+        year_rows[name] = year_key_losses(events, event_rows[name], inputs.samples)
+    return ChunkResult(years, events, event_rows, year_rows)

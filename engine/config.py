@@ -75,6 +75,7 @@ class OutputConfig:
     event_set: str = "netcdf"      # netcdf | zarr | none
     plots: bool = True
     keys: List[str] = field(default_factory=lambda: ["portfolio", "product", "county", "product/county"])
+    perspectives: List[str] = field(default_factory=lambda: ["il"])   # il: insured (after terms); gul: ground-up
     print_keys: List[str] = field(default_factory=lambda: ["portfolio", "product/*"])
 
 
@@ -172,6 +173,9 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
         check_levels(list(obj.output.keys))
     except ValueError as err:
         raise ConfigError(f"config key 'output.keys': {err}") from None
+    _check(len(obj.output.perspectives) > 0 and obj.output.perspectives[0] == "il"
+           and set(obj.output.perspectives) <= {"il", "gul"} and len(set(obj.output.perspectives)) == len(obj.output.perspectives),
+           "output.perspectives", f"must be [il] or [il, gul], got {list(obj.output.perspectives)}")
     _check(len(obj.peril) > 0, "peril", "choose at least one peril, e.g. peril=[placeholder]")
     _check(len(obj.product) > 0, "product", "choose at least one product")
     for name, value in obj.climate.frequency.items() | obj.climate.intensity.items():

@@ -23,20 +23,25 @@ def _where(events, rows, i, key_names, perils, chunk) -> str:
 
 def check_chunk(result, keys, perils, rel_tol: float = 1e-9) -> None:
     """Raise :class:`InvariantError` if a chunk's tables break an invariant (see module docstring)."""
+    for perspective in result.event_rows:
+        _check_perspective(result, perspective, keys, perils, rel_tol)
+
+
+def _check_perspective(result, perspective, keys, perils, rel_tol) -> None:
     key_names, sum_insured = keys.names, keys.sum_insured
-    ev, rows, yr = result.events, result.event_rows, result.year_rows
+    ev, rows, yr = result.events, result.event_rows[perspective], result.year_rows[perspective]
     chunk = (int(result.years[0]), int(result.years[-1])) if len(result.years) else (0, 0)
-    where = lambda i: _where(ev, rows, i, key_names, perils, chunk)  # noqa: E731
+    where = lambda i: f"{perspective}: " + _where(ev, rows, i, key_names, perils, chunk)  # noqa: E731
     losses = np.column_stack([rows["mean"], rows["samples"]])
     bad = ~np.isfinite(losses).all(axis=1) | (losses < 0).any(axis=1)
     if bad.any():
         raise InvariantError(f"negative or non-finite loss at {where(np.flatnonzero(bad)[0])}")
-    cap = sum_insured[rows["key"]] * (1 + rel_tol) + 1e-6
+    # insured losses never exceed the sum insured; ground-up losses never exceed the exposure value
+    cap = (sum_insured[rows["key"]] if perspective == "il" else rows["exposure"]) * (1 + rel_tol) + 1e-6
     over = (losses > cap[:, None]).any(axis=1)
     if over.any():
         i = np.flatnonzero(over)[0]
-        raise InvariantError(f"loss {losses[i].max():.2f} exceeds the sum insured {sum_insured[rows['key'][i]]:.2f} "
-                             f"at {where(i)}")
+        raise InvariantError(f"loss {losses[i].max():.2f} exceeds its cap {cap[i]:.2f} at {where(i)}")
     code = rows["event"].astype(np.int64) * len(key_names) + rows["key"]
     if np.unique(code).size != code.size:
         raise InvariantError(f"duplicate (event, key) rows in chunk years {chunk}")

@@ -16,13 +16,14 @@ import numpy as np
 from tqdm import tqdm
 
 from engine import eventset as es
-from engine.chunk import ChunkResult, run_chunk
+from engine.chunk import run_chunk
 from engine.invariants import check_chunk
-from engine.outputs import RunFolder, TableWriter
+from engine.outputs import RunFolder
 from engine.plan import RunPlan
 from engine.plots import default_keys, plot_ep_curves, summary_curves
 from engine.provenance import provenance
 from engine.summary import ep_frame, premium_frame, summarise_keys, trial_rows
+from engine.tables import PREFIX, LossTables
 
 FIRST_CHUNK_YEARS = 250
 PLACEHOLDER_WARNING = ("PLACEHOLDER peril(s) {names}: a simple uncalibrated storm model stands in until the "
@@ -64,64 +65,22 @@ class _Chunker:
             self.size = int(max(1, min(self.budget / per_year, 4 * self.size)))
 
 
-def _table_columns(plan: RunPlan, result: ChunkResult) -> tuple[dict, dict, dict]:
-    """ELT, PLT and YLT columns of one chunk (rows already in (year, event, key) order)."""
-    ev, rows, samples = result.events, result.event_rows, plan.inputs.samples
-    peril_names = np.array([p.name for p in plan.inputs.perils], dtype=object)
-    if samples > 1:
-        sd = rows["samples"].std(axis=1, ddof=1)
-    elif samples == 1:
-        sd = np.zeros(rows["mean"].size)
-    else:
-        sd = np.sqrt(rows["var"])
-    elt = {"event_id": ev.event_id[rows["event"]], "peril": peril_names[ev.peril[rows["event"]]],
-           "key": rows["key"], "mean_loss": rows["mean"], "sd_loss": sd, "exposure_value": rows["exposure"]}
-    blocks = [(-1, rows["mean"])] + [(q + 1, rows["samples"][:, q]) for q in range(samples)]
-    plt_parts = []
-    for sample, loss in blocks:
-        nz = loss > 0
-        plt_parts.append((rows["event"][nz], np.full(nz.sum(), sample, np.int16), rows["key"][nz], loss[nz]))
-    event = np.concatenate([p[0] for p in plt_parts])
-    order = np.lexsort((np.concatenate([p[2] for p in plt_parts]), np.concatenate([p[1] for p in plt_parts]), event))
-    event = event[order]
-    plt = {"year": ev.year[event], "event_id": ev.event_id[event], "doy": ev.doy[event],
-           "sample": np.concatenate([p[1] for p in plt_parts])[order],
-           "key": np.concatenate([p[2] for p in plt_parts])[order],
-           "loss": np.concatenate([p[3] for p in plt_parts])[order]}
-    yr = result.year_rows
-    ylt = {"year": yr["year"], "sample": yr["sample"], "key": yr["key"], "loss": yr["loss"],
-           "max_event_loss": yr["max_event"]}
-    return elt, plt, ylt
-
-
-EMPTY = {
-    "elt": {"event_id": np.empty(0, np.int64), "peril": np.empty(0, object), "key": np.empty(0, np.int32),
-            "mean_loss": np.empty(0), "sd_loss": np.empty(0), "exposure_value": np.empty(0)},
-    "plt": {"year": np.empty(0, np.int64), "event_id": np.empty(0, np.int64), "doy": np.empty(0, np.int16),
-            "sample": np.empty(0, np.int16), "key": np.empty(0, np.int32), "loss": np.empty(0)},
-    "ylt": {"year": np.empty(0, np.int64), "sample": np.empty(0, np.int16), "key": np.empty(0, np.int32),
-            "loss": np.empty(0), "max_event_loss": np.empty(0)},
-}
-
-
 def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
-    """Run all chunks and write the run folder atomically; returns the summary."""
+    """Run all chunks and write the run folder atomically; returns the (insured-loss) summary."""
     settings = plan.settings
     cfg = settings.config
     started = time.perf_counter()
     folder = RunFolder(settings.output_dir, overwrite=cfg.output.overwrite)
     try:
-        (folder.path("config.yaml")).write_text(config_yaml)
-        writers = {"ylt": TableWriter(folder.path("ylt.parquet"), plan.keys.names)}
-        if cfg.output.elt:
-            writers["elt"] = TableWriter(folder.path("elt.parquet"), plan.keys.names)
-        if cfg.output.plt:
-            writers["plt"] = TableWriter(folder.path("plt.parquet"), plan.keys.names)
+        folder.path("config.yaml").write_text(config_yaml)
+        perils = [p.name for p in plan.inputs.perils]
+        perspectives = [name for name, _, _ in plan.inputs.perspectives]
+        tables = {p: LossTables(folder, p, plan.keys.names, cfg.output.elt, cfg.output.plt) for p in perspectives}
         measures = tuple(dict.fromkeys(m for p in plan.inputs.perils for m in p.measures))
         event_writer = {"zarr": lambda: es.ZarrEventSetWriter(folder.path("eventset.zarr")),
                         "netcdf": lambda: es.NetcdfEventSetWriter(folder.path("eventset.nc")),
                         "none": lambda: None}[cfg.output.event_set]()
-        year_parts = []
+        year_parts = {p: [] for p in perspectives}
         n_events = 0
         chunker = _Chunker(len(plan.years), cfg.run.chunk_years, cfg.run.memory_budget_mb * 2**20)
         bar = tqdm(total=len(plan.years), unit="yr", desc="qilu", disable=not cfg.run.progress, leave=False)
@@ -129,54 +88,58 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             years = plan.years[span[0]:span[1]]
             result = run_chunk(plan.inputs, years, measures)
             chunker.observe(len(years), result.nbytes)
-            check_chunk(result, plan.keys, [p.name for p in plan.inputs.perils])
-            elt, plt, ylt = _table_columns(plan, result)
-            writers["ylt"].append(ylt)
-            if "elt" in writers:
-                writers["elt"].append(elt)
-            if "plt" in writers:
-                writers["plt"].append(plt)
-            year_parts.append(result.year_rows)
+            check_chunk(result, plan.keys, perils)
+            for p in perspectives:
+                tables[p].append(result, perils, cfg.run.samples)
+                year_parts[p].append(result.year_rows[p])
             if event_writer is not None:
                 event_writer.append(result.events)
             n_events += result.events.n_events
             bar.update(len(years))
         bar.close()
-        for name, writer in writers.items():
-            writer.close(EMPTY[name])
+        for t in tables.values():
+            t.close()
         if hasattr(event_writer, "close"):
             event_writer.close()
 
-        year_rows = {c: np.concatenate([p[c] for p in year_parts]) for c in year_parts[0]}
-        samples = cfg.run.samples
-        summary = summarise_keys(year_rows, plan.keys.names, plan.keys.sum_insured, len(plan.years), samples,
-                                 settings.pricing)
         placeholder = [p.name for p in plan.inputs.perils if getattr(p, "placeholder", False)]
-        run_info = {"n_years": len(plan.years), "samples": samples, "n_events": n_events,
-                    "perils": [p.name for p in plan.inputs.perils],
-                    "products": [name for name, _ in settings.products],
-                    "metric_basis": "full uncertainty (years x samples)" if samples else "analytical mean",
+        run_info = {"n_years": len(plan.years), "samples": cfg.run.samples, "n_events": n_events, "perils": perils,
+                    "products": [name for name, _ in settings.products], "perspectives": perspectives,
+                    "metric_basis": "full uncertainty (years x samples)" if cfg.run.samples else "analytical mean",
                     "placeholder_perils": placeholder}
         if placeholder:
             run_info["warning"] = PLACEHOLDER_WARNING.format(names=placeholder)
-        trials = trial_rows(year_rows, samples)
-        n_trials = len(plan.years) * max(samples, 1)
-        curve_keys = [k for k, lv in zip(plan.keys.names, plan.keys.levels) if "/" not in lv]
-        ep_frame(trials, list(plan.keys.names), curve_keys, n_trials).to_parquet(folder.path("ep_curves.parquet"))
-        premium_frame(summary).to_csv(folder.path("premiums.csv"), index=False)
-        if cfg.output.plots:
-            curves = summary_curves(trials, list(plan.keys.names), default_keys(plan.keys.names), 0)
-            title = f"{cfg.portfolio.name}: {len(plan.years):,} years" + (
-                f" — PLACEHOLDER peril {', '.join(placeholder)}" if placeholder else "")
-            plot_ep_curves(curves, n_trials, folder.path("ep_curves.png"), title)
+        summaries = {}
+        for p in perspectives:
+            year_rows = {c: np.concatenate([part[c] for part in year_parts[p]]) for c in year_parts[p][0]}
+            summaries[p] = _write_results(plan, folder, p, year_rows, placeholder)
+            folder.write_json(f"{PREFIX[p]}summary.json", {"_run": {**run_info, "perspective": p}, **summaries[p]})
         seconds = time.perf_counter() - started
         folder.write_json("provenance.json", provenance(plan, seconds))
-        folder.write_json("summary.json", {"_run": run_info, **summary})
         final = folder.commit()
     except BaseException:
         folder.abort()
         raise
-    return RunOutput(final, summary, seconds)
+    return RunOutput(final, summaries["il"], seconds)
+
+
+def _write_results(plan: RunPlan, folder: RunFolder, perspective: str, year_rows: dict, placeholder) -> dict:
+    """Metrics and premiums per key, full EP curves, premium table and plot of one perspective."""
+    cfg, samples, prefix = plan.settings.config, plan.settings.config.run.samples, PREFIX[perspective]
+    names = list(plan.keys.names)
+    summary = summarise_keys(year_rows, names, plan.keys.sum_insured, len(plan.years), samples, plan.settings.pricing)
+    trials = trial_rows(year_rows, samples)
+    n_trials = len(plan.years) * max(samples, 1)
+    curve_keys = [k for k, lv in zip(names, plan.keys.levels) if "/" not in lv]
+    ep_frame(trials, names, curve_keys, n_trials).to_parquet(folder.path(f"{prefix}ep_curves.parquet"))
+    premium_frame(summary).to_csv(folder.path(f"{prefix}premiums.csv"), index=False)
+    if cfg.output.plots:
+        curves = summary_curves(trials, names, default_keys(names), 0)
+        title = (f"{cfg.portfolio.name}: {len(plan.years):,} years, "
+                 f"{'insured' if perspective == 'il' else 'ground-up'} loss"
+                 + (f" — PLACEHOLDER peril {', '.join(placeholder)}" if placeholder else ""))
+        plot_ep_curves(curves, n_trials, folder.path(f"{prefix}ep_curves.png"), title)
+    return summary
 
 
 def load_summary(folder: Path) -> dict:

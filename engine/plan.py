@@ -13,7 +13,7 @@ import numpy as np
 from engine import dtypes
 from engine.config import ConfigError, Settings
 from engine.keys import Keys, build_keys
-from engine.kernels import Curves, Exposure, Policies, check_records, risk_flags
+from engine.kernels import SEASONAL, Curves, Exposure, Policies, check_records, risk_flags
 from engine.portfolio import Portfolio, PortfolioError, Sites, load_portfolio
 from engine.vulnerability import Vulnerability, load_vulnerability
 
@@ -24,8 +24,7 @@ class ChunkInputs:
 
     perils: tuple          # peril objects, index = peril index in event ids
     sites: Sites
-    exposure: Exposure
-    policies: Policies
+    perspectives: tuple    # ((name, Exposure, Policies), ...): "il" insured loss, "gul" ground-up
     curves: Curves
     n_keys: int
     seed: int
@@ -44,6 +43,16 @@ class RunPlan:
     @property
     def placeholder(self) -> bool:
         return any(getattr(p, "placeholder", False) for p in self.inputs.perils)
+
+
+def ground_up(exposure: Exposure) -> tuple[Exposure, Policies]:
+    """The ground-up view of an exposure: no deductible, franchise, coinsurance or policy terms
+    (the limit stays the value: damage ratios never exceed 1)."""
+    n = exposure.value.shape[0]
+    n_pol = int(exposure.policy.max()) + 1 if n else 0
+    gul = exposure._replace(deductible=np.zeros(n), limit=exposure.value.copy(), franchise=np.zeros(n),
+                            coinsurance=np.ones(n), flags=(exposure.flags & SEASONAL).astype(np.uint8))
+    return gul, Policies(np.zeros(n_pol), np.full(n_pol, np.inf))
 
 
 def _binding_limits(portfolio: Portfolio) -> np.ndarray:
@@ -106,7 +115,8 @@ def build_plan(settings: Settings) -> RunPlan:
     curves = Curves(curve_index, vuln.measure_columns(measures), vuln.x_max, vuln.mean, vuln.var, vuln.cdf,
                     vuln.bin_low, vuln.bin_high, vuln.susceptibility, (vuln.bin_low + vuln.bin_high) / 2)
     run = settings.config.run
-    inputs = ChunkInputs(peril_objs, portfolio.sites, exposure, policies, curves, len(keys.names),
-                         run.seed, run.samples)
+    perspectives = tuple((name, *{"il": (exposure, policies), "gul": ground_up(exposure)}[name])
+                         for name in settings.config.output.perspectives)
+    inputs = ChunkInputs(peril_objs, portfolio.sites, perspectives, curves, len(keys.names), run.seed, run.samples)
     years = np.arange(run.first_year, run.first_year + run.n_years, dtype=dtypes.YEAR)
     return RunPlan(settings, portfolio, vuln, keys, inputs, years)

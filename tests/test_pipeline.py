@@ -140,8 +140,8 @@ def test_chunk_function_is_pure_and_picklable(tmp_path):
     years = plan.years[10:40]
     a = run_chunk(plan.inputs, years, measures)
     b = run_chunk(pickle.loads(pickle.dumps(plan.inputs)), years, measures)
-    for name in a.event_rows:
-        np.testing.assert_array_equal(a.event_rows[name], b.event_rows[name])
-    for name in a.year_rows:
-        np.testing.assert_array_equal(a.year_rows[name], b.year_rows[name])
+    for name in a.event_rows["il"]:
+        np.testing.assert_array_equal(a.event_rows["il"][name], b.event_rows["il"][name])
+    for name in a.year_rows["il"]:
+        np.testing.assert_array_equal(a.year_rows["il"][name], b.year_rows["il"][name])
     assert a.events.n_events > 0
