@@ -31,7 +31,7 @@ def run_from_config(cfg: DictConfig, base_dir: Path | None = None, echo=print):
     out = execute(plan, resolved, echo=echo)
     wanted = [k for k in plan.keys.names if any(key_matches(k, p) for p in settings.config.output.print_keys)]
     echo(format_table(summary_table(out.summary, wanted)))
-    echo(f"{settings.config.run.n_years:,} years in {out.seconds:.1f} s -> {out.folder}")
+    echo(f"{len(plan.years):,} years in {out.seconds:.1f} s -> {out.folder}")
     return out
 
 

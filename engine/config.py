@@ -34,6 +34,13 @@ class PortfolioConfig:
 
 
 @dataclass
+class ModelConfig:
+    kind: str = "qilu"             # qilu: Qilu's perils, curves and portfolio; oasis: an Oasis model folder
+    dir: Optional[str] = None      # the Oasis model folder (with static/ and input/)
+    n_periods: Optional[int] = None  # periods of an occurrence.csv (occurrence.bin carries its own)
+
+
+@dataclass
 class VulnerabilityConfig:
     curves: str = "${qilu_data:vulnerability/curves.csv}"
     growth_stages: str = "${qilu_data:vulnerability/growth_stages.csv}"
@@ -86,6 +93,7 @@ PricingConfig = make_dataclass("PricingConfig", [(f.name, f.type, field(default=
 @dataclass
 class QiluConfig:
     portfolio: PortfolioConfig = field(default_factory=PortfolioConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
     peril: Dict[str, Any] = field(default_factory=dict)
     product: Dict[str, Any] = field(default_factory=dict)
     vulnerability: VulnerabilityConfig = field(default_factory=VulnerabilityConfig)
@@ -182,6 +190,15 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
         _check(value >= 0, f"climate.*.{name}", f"factors must be >= 0, got {value}")
         _check(name in obj.peril, f"climate.*.{name}", f"names no peril of this run; perils: {sorted(obj.peril)}")
 
+    _check(obj.model.kind in ("qilu", "oasis"), "model.kind", f"'{obj.model.kind}' is not one of ['qilu', 'oasis']")
+    model_dir = None
+    if obj.model.kind == "oasis":
+        _check(obj.model.dir is not None, "model.dir", "give the Oasis model folder: model.dir=<dir>")
+        model_dir = resolve_path(obj.model.dir, base_dir)
+        _check((model_dir / "static").is_dir() and (model_dir / "input").is_dir(), "model.dir",
+               f"{model_dir} needs static/ and input/ folders (an Oasis model)")
+        return Settings(obj, (), (), pricing, portfolio_path=model_dir, output_dir=resolve_path(obj.output.dir, base_dir),
+                        curves_path=model_dir / "static", stages_path=model_dir / "static")
     perils = []
     for name, params in obj.peril.items():
         _check(isinstance(params, dict) and "kind" in params, f"peril.{name}", "needs a 'kind'")

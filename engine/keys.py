@@ -16,7 +16,7 @@ import pandas as pd
 
 from engine import dtypes, geo
 
-DIMENSIONS = ("product", "county", "prefecture", "policy", "asset_class")
+DIMENSIONS = ("product", "county", "prefecture", "policy", "asset_class", "risk")
 DEFAULT_LEVELS = ("portfolio", "product", "county", "product/county")
 
 
@@ -64,7 +64,7 @@ def _dimension_values(table: pd.DataFrame, dim: str) -> np.ndarray:
     if dim == "prefecture":
         counties = geo.load_counties().set_index("adcode")["prefecture_adcode"]
         return table["county"].map(counties).astype(np.int64).astype(str).to_numpy()
-    column = {"policy": "policy_id"}.get(dim, dim)
+    column = {"policy": "policy_id", "risk": "risk_id"}.get(dim, dim)
     return table[column].astype(str).to_numpy()
 
 

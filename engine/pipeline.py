@@ -104,7 +104,7 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
 
         placeholder = [p.name for p in plan.inputs.perils if getattr(p, "placeholder", False)]
         run_info = {"n_years": len(plan.years), "samples": cfg.run.samples, "n_events": n_events, "perils": perils,
-                    "products": [name for name, _ in settings.products], "perspectives": perspectives,
+                    "products": list(plan.product_names), "perspectives": perspectives,
                     "metric_basis": "full uncertainty (years x samples)" if cfg.run.samples else "analytical mean",
                     "placeholder_perils": placeholder}
         if placeholder:

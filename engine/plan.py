@@ -15,7 +15,7 @@ from engine.config import ConfigError, Settings
 from engine.keys import Keys, build_keys
 from engine.kernels import SEASONAL, Curves, Exposure, Policies, check_records, risk_flags
 from engine.portfolio import Portfolio, PortfolioError, Sites, load_portfolio
-from engine.vulnerability import Vulnerability, load_vulnerability
+from engine.vulnerability import load_vulnerability
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,11 @@ class ChunkInputs:
 class RunPlan:
     settings: Settings
     portfolio: Portfolio
-    vulnerability: Vulnerability
     keys: Keys
     inputs: ChunkInputs
     years: np.ndarray       # int64[Y], all simulated years
+    product_names: tuple
+    input_files: dict       # name -> Path of every input, checksummed in provenance.json
 
     @property
     def placeholder(self) -> bool:
@@ -68,6 +69,9 @@ def _binding_limits(portfolio: Portfolio) -> np.ndarray:
 
 def build_plan(settings: Settings) -> RunPlan:
     """Load inputs and derive the run plan; raises ConfigError/PortfolioError before any output."""
+    if settings.config.model.kind == "oasis":
+        from engine.oasis.plan import build_oasis_plan
+        return build_oasis_plan(settings)
     vuln = load_vulnerability(settings.curves_path, settings.stages_path)
     products = dict(settings.products)
     unknown = sorted({c for p in products.values() for c in p.classes} - set(vuln.classes))
@@ -119,4 +123,6 @@ def build_plan(settings: Settings) -> RunPlan:
                          for name in settings.config.output.perspectives)
     inputs = ChunkInputs(peril_objs, portfolio.sites, perspectives, curves, len(keys.names), run.seed, run.samples)
     years = np.arange(run.first_year, run.first_year + run.n_years, dtype=dtypes.YEAR)
-    return RunPlan(settings, portfolio, vuln, keys, inputs, years)
+    input_files = {"portfolio": settings.portfolio_path, "vulnerability_curves": settings.curves_path,
+                   "growth_stages": settings.stages_path}
+    return RunPlan(settings, portfolio, keys, inputs, years, tuple(products), input_files)

@@ -53,10 +53,6 @@ def provenance(plan, seconds: float) -> dict:
         "seed": s.config.run.seed,
         "n_years": s.config.run.n_years,
         "samples": s.config.run.samples,
-        "inputs": {
-            "portfolio": {"path": str(s.portfolio_path), "sha256": plan.portfolio.checksum},
-            "vulnerability_curves": {"path": str(s.curves_path), "sha256": file_sha256(s.curves_path)},
-            "growth_stages": {"path": str(s.stages_path), "sha256": file_sha256(s.stages_path)},
-        },
+        "inputs": {name: {"path": str(path), "sha256": file_sha256(path)} for name, path in plan.input_files.items()},
         "wall_seconds": round(seconds, 3),
     }
