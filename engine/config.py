@@ -29,8 +29,9 @@ class ConfigError(ValueError):
 @dataclass
 class PortfolioConfig:
     name: str = MISSING
-    path: str = MISSING            # CSV or Parquet; relative paths are taken from where qilu-run starts
+    path: str = MISSING            # CSV or Parquet (Qilu columns or OED); relative to where qilu-run starts
     description: str = ""
+    product: Optional[str] = None  # product of every risk of an OED file without a product column
 
 
 @dataclass
@@ -38,6 +39,8 @@ class ModelConfig:
     kind: str = "qilu"             # qilu: Qilu's perils, curves and portfolio; oasis: an Oasis model folder
     dir: Optional[str] = None      # the Oasis model folder (with static/ and input/)
     n_periods: Optional[int] = None  # periods of an occurrence.csv (occurrence.bin carries its own)
+    oed_location: Optional[str] = None  # exposure from an OED location file instead of input/items ...
+    keys: Optional[str] = None          # ... with the model's keys file (LocNumber, CoverageTypeID, AreaPerilID, VulnerabilityID)
 
 
 @dataclass

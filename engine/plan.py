@@ -78,7 +78,7 @@ def build_plan(settings: Settings) -> RunPlan:
     if unknown:
         raise ConfigError(f"config key 'product': asset class(es) {unknown} have no vulnerability curves; "
                           f"known classes: {list(vuln.classes)}")
-    portfolio = load_portfolio(settings.portfolio_path, products, vuln.classes)
+    portfolio = load_portfolio(settings.portfolio_path, products, vuln.classes, settings.config.portfolio.product)
     t = portfolio.table
     for name, product in products.items():
         rows = t["product"] == name

@@ -99,8 +99,11 @@ def read_table(path: str | Path) -> pd.DataFrame:
     raise PortfolioError(f"{path}: unknown portfolio format '{suffix}'; use .csv or .parquet")
 
 
-def load_portfolio(path: str | Path, products, asset_classes) -> Portfolio:
+def load_portfolio(path: str | Path, products, asset_classes, default_product: str | None = None) -> Portfolio:
     """Load and validate a portfolio file; see the module docstring for the columns.
+
+    An OED location file (LocNumber, Latitude, Longitude, ...) is mapped first (engine/oed.py); its
+    risks get the product ``default_product`` unless the file has a ``product`` column.
 
     Parameters
     ----------
@@ -109,8 +112,14 @@ def load_portfolio(path: str | Path, products, asset_classes) -> Portfolio:
     asset_classes : collection of str
         Asset classes with vulnerability curves.
     """
+    from engine import oed
+
     path = Path(path)
     frame = read_table(path)
+    if oed.is_oed(frame):
+        if "product" not in frame.columns and not default_product:
+            raise PortfolioError(f"{path}: an OED location file has no product column; set portfolio.product=<name>")
+        frame = oed.to_portfolio_table(frame, default_product, source=path)
     checksum = hashlib.sha256(path.read_bytes()).hexdigest()
     return validate(frame, products, asset_classes, source=path, checksum=checksum)
 

@@ -19,7 +19,7 @@ Period values of product/a (AEP = total, OEP = largest event; zero periods not s
 EP rule (lecpy -r, docs/oasis.md §6): ranks i of the N trials have return period N/i; a target T
 takes rank i* = the first with N/i* <= T; Loss = the i*-th value if N/i* = T, else linear in return
 period from rank i*-1; 0 if that value is absent; TVaR = (sum of the top i*-1 + the losses of the
-targets already met at i*) / (i* + their number - 1). Return periods used: 20 10 5 4 3 2 1.
+targets already met at i*) / (i* + their number - 1). Return periods used: 20 10 8 5 4 3 2 1.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ import pytest
 
 from engine import ord as ordx
 
-RPS = (20, 10, 5, 4, 3, 2, 1)
+RPS = (20, 10, 8, 5, 4, 3, 2, 1)
 EVENTS = {101: (2001, 32), 102: (2001, 200), 301: (2003, 366), 401: (2004, 60)}
 LOSSES = {  # (event, key): (mean, samples, exposure)
     (101, "product/a"): (10.0, [12.0, 0.0, 6.0], 100.0),
@@ -166,7 +166,7 @@ def test_csv_and_parquet_hold_the_same_values(exported):
 
 def test_ept_mean_damage_ratio(exported):
     ept = read(exported, 2, "ept")
-    # EPCalc 1, N = P = 5. AEP values 40, 30 (RP 5, 2.5). T = 20, 10 > 5: skipped.
+    # EPCalc 1, N = P = 5. AEP values 40, 30 (RP 5, 2.5). T = 20, 10, 8 > 5: skipped.
     # T=5: rank 1 exact -> 40, TVaR 40. T=4: rank 2 (2.5 <= 4): (4-2.5)(40-30)/(5-2.5)+30 = 36, TVaR (40+36)/2 = 38.
     # T=3: rank 2 again: (3-2.5)*10/2.5+30 = 32, TVaR (40+36+32)/3 = 36 (lecpy's running update).
     # T=2: rank 3 (5/3 <= 2) absent -> 0, TVaR 70/3. T=1: rank 5 -> 0, TVaR 70/5 = 14.
@@ -181,15 +181,17 @@ def test_ept_mean_damage_ratio(exported):
 def test_ept_full_uncertainty(exported):
     ept = read(exported, 2, "ept")
     # EPCalc 2, N = P*Q = 15: AEP values 60, 42, 30, 26, 10, 9 (RP 15, 7.5, 5, 3.75, 3, 2.5). T = 20 > 15 skipped.
-    # T=10: rank 2: (10-7.5)(60-42)/(15-7.5)+42 = 48, TVaR (60+48)/2 = 54. T=5: rank 3 exact 30, TVaR 132/3 = 44.
+    # T=10: rank 2: (10-7.5)(60-42)/(15-7.5)+42 = 48, TVaR (60+48)/2 = 54. T=8: rank 2 again: 0.5*18/7.5+42 = 43.2,
+    # TVaR (60+48+43.2)/3 = 50.4 (lecpy counts the loss at T=10 in, not (60+43.2)/2). T=5: rank 3 exact 30, TVaR 44.
     # T=4: rank 4 (3.75): (4-3.75)(30-26)/(5-3.75)+26 = 26.8, TVaR (132+26.8)/4 = 39.7. T=3: rank 5 exact 10,
     # TVaR 168/5 = 33.6. T=2: rank 8 (15/8 <= 2) beyond the 6 values -> 0, TVaR 177/8. T=1: 0, TVaR 177/15 = 11.8.
-    assert curve(ept, 1, 3, value=2) == pytest.approx({10: 48, 5: 30, 4: 26.8, 3: 10, 2: 0, 1: 0})
-    assert curve(ept, 1, 4, value=2) == pytest.approx({10: 54, 5: 44, 4: 39.7, 3: 33.6, 2: 177 / 8, 1: 11.8})
-    # OEP values 60, 30, 30, 20, 10, 9: T=10: 2.5*30/7.5+30 = 40, TVaR 50; T=5: 30, TVaR 40.
-    oep = curve(ept, 1, 1, value=2)
-    assert (oep[10], oep[5]) == pytest.approx((40, 30))
-    assert (curve(ept, 1, 2, value=2)[10], curve(ept, 1, 2, value=2)[5]) == pytest.approx((50, 40))
+    assert curve(ept, 1, 3, value=2) == pytest.approx({10: 48, 8: 43.2, 5: 30, 4: 26.8, 3: 10, 2: 0, 1: 0})
+    assert curve(ept, 1, 4, value=2) == pytest.approx({10: 54, 8: 50.4, 5: 44, 4: 39.7, 3: 33.6, 2: 177 / 8, 1: 11.8})
+    # OEP values 60, 30, 30, 20, 10, 9: T=10: 2.5*30/7.5+30 = 40, TVaR 50; T=8: 0.5*30/7.5+30 = 32,
+    # TVaR (60+40+32)/3 = 44; T=5: 30, TVaR (60+30+30)/3 = 40.
+    oep, oep_tvar = curve(ept, 1, 1, value=2), curve(ept, 1, 2, value=2)
+    assert (oep[10], oep[8], oep[5]) == pytest.approx((40, 32, 30))
+    assert (oep_tvar[10], oep_tvar[8], oep_tvar[5]) == pytest.approx((50, 44, 40))
 
 
 def test_ept_wheatsheaf_mean_and_sample_mean(exported):
@@ -501,14 +503,19 @@ def oasis_parity(tmp_path_factory):
     pytest.importorskip("oasislmf")
     ref = _load_reference()
     root = tmp_path_factory.mktemp("ord_oasis")
-    model = ref.write_model(root / "model", **_oasis_model_tables(), n_periods=P_OASIS, return_periods=OASIS_RPS,
+    # il summary sets: 1 = all outputs, 2 = one per output (write_model's default); gul: set 1 only (unused
+    # here, kept small because run_oasis runs the output tools on every set)
+    gul_xref = pd.DataFrame({"item_id": OASIS_ITEMS["item_id"], "summary_id": 1, "summaryset_id": 1})
+    model = ref.write_model(root / "model", **_oasis_model_tables(), summary_map={"gulsummaryxref": gul_xref},
+                            n_periods=P_OASIS, return_periods=OASIS_RPS,
                             event_rates=pd.DataFrame({"EventIds": list(OASIS_EVENTS), "Event_rates": 1.0 / P_OASIS}))
     out = ref.run_oasis(model, samples=Q_OASIS, work_dir=root / "run")
     # lecpy again without -r on the same summaries: the full curves
+    lec = [[ref._tool("lecpy"), "--run_dir", str(root / "run"), "-K", f"il_S{s}_lec", *ref.LEC_SWITCHES,
+            "-O", str(root / f"full_S{s}_ept.csv"), "-o", str(root / f"full_S{s}_psept.csv")] for s in (1, 2)]
+    for proc in [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for cmd in lec]:
+        assert proc.wait() == 0, "lecpy failed"
     for s in (1, 2):
-        subprocess.run([ref._tool("lecpy"), "--run_dir", str(root / "run"), "-K", f"il_S{s}_lec", *ref.LEC_SWITCHES,
-                        "-O", str(root / f"full_S{s}_ept.csv"), "-o", str(root / f"full_S{s}_psept.csv")],
-                       check=True, capture_output=True)
         out[f"full_S{s}_ept"] = pd.read_csv(root / f"full_S{s}_ept.csv")
         out[f"full_S{s}_psept"] = pd.read_csv(root / f"full_S{s}_psept.csv")
     # the Qilu run folder from the Oasis il stream: level portfolio = Oasis summary set 1 (all outputs),

@@ -109,3 +109,35 @@ def test_unknown_product_kind_lists_valid_ones(tmp_path):
     with pytest.raises(ConfigError, match=r"unknown product kind 'gold'; valid product kinds: \['cat_property'"):
         run(tmp_path, "+product.extra={kind: gold, classes: [wheat]}", "run.n_years=5")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_oed_location_file_as_portfolio(tmp_path):
+    from engine.oed import to_items
+    oed = pd.DataFrame({"LocNumber": ["L1", "L2"], "AccNumber": ["A1", "A1"], "Latitude": [36.66, 36.86],
+                        "Longitude": [117.03, 118.74], "OccupancyCode": [1050, 1100],
+                        "BuildingTIV": [1e6, 2e6], "ContentsTIV": [2e5, 0.0], "LocDed6All": [1e4, 0.0]})
+    path = tmp_path / "loc.csv"
+    oed.to_csv(path, index=False)
+    with pytest.raises(PortfolioError, match="portfolio.product"):
+        load_portfolio(path, PRODUCTS, CLASSES)
+    p = load_portfolio(path, PRODUCTS, CLASSES, default_product="cat_property")
+    t = p.table
+    assert list(t["risk_id"]) == ["L1", "L2"] and list(t["asset_class"]) == ["residential", "commercial"]
+    assert list(t["value"]) == [1.2e6, 2e6] and list(t["deductible"]) == [1e4, 0.0]
+    assert list(t["limit"]) == [1.2e6, 2e6] and list(t["county"]) == [370102, 370783]
+    # as Oasis items with a keys table: one item per (location, coverage) with TIV and key
+    keys = pd.DataFrame({"LocID": ["L1", "L1", "L2"], "CoverageTypeID": [1, 3, 1], "AreaPerilID": [7, 7, 9],
+                         "VulnerabilityID": [1, 2, 1]})
+    items, coverages, fm = to_items(oed.assign(LocDed1Building=[5e3, 0.0]), keys)
+    assert list(items["areaperil_id"]) == [7, 7, 9] and list(items["group_id"]) == [1, 1, 2]
+    assert list(coverages["tiv"]) == [1e6, 2e5, 2e6]
+    assert list(fm["fm_profile"]["deductible1"]) == [5e3, 0.0, 0.0]
+
+
+def test_oed_unknown_occupancy(tmp_path):
+    oed = pd.DataFrame({"LocNumber": ["L1"], "Latitude": [36.66], "Longitude": [117.03], "OccupancyCode": [2700],
+                        "BuildingTIV": [1e6]})
+    path = tmp_path / "loc.csv"
+    oed.to_csv(path, index=False)
+    with pytest.raises(PortfolioError, match="OccupancyCode"):
+        load_portfolio(path, PRODUCTS, CLASSES, default_product="cat_property")

@@ -18,6 +18,22 @@ from engine.rng import stable_uid
 PRODUCT = "oasis"
 
 
+def _exposure_from_oed(model_cfg, root):
+    """Items, TIV by coverage and FM tables from an OED location file and the model's keys file."""
+    from engine import oed
+    from engine.config import resolve_path
+
+    if not model_cfg.keys:
+        raise ConfigError("config key 'model.keys': an OED location file needs the model's keys file "
+                          "(LocNumber, CoverageTypeID, AreaPerilID, VulnerabilityID)")
+    location = oed.read_oed(resolve_path(model_cfg.oed_location, root))
+    keys = pd.read_csv(resolve_path(model_cfg.keys, root))
+    items, coverages, fm = oed.to_items(location, keys, source=model_cfg.oed_location)
+    tiv = np.full(int(coverages["coverage_id"].max()) + 1, np.nan)
+    tiv[coverages["coverage_id"].to_numpy()] = coverages["tiv"].to_numpy(float)
+    return items, tiv, fm
+
+
 def build_oasis_plan(settings: Settings) -> RunPlan:
     """Read the model folder and map it onto Qilu's structures (engine/oasis/model.py docstring)."""
     cfg = settings.config
@@ -26,10 +42,11 @@ def build_oasis_plan(settings: Settings) -> RunPlan:
     damage_bins = files.read_damage_bins(static)
     vulnerability = files.read_vulnerability(static)
     footprint = files.Footprint(static)
-    items = files.read_items(inputs)
-    tiv = files.read_coverages(inputs)
     occurrence, n_periods = files.read_occurrence(inputs, cfg.model.n_periods)
-    fm = files.read_fm(inputs)
+    if cfg.model.oed_location:
+        items, tiv, fm = _exposure_from_oed(cfg.model, root)
+    else:
+        items, tiv, fm = files.read_items(inputs), files.read_coverages(inputs), files.read_fm(inputs)
     if cfg.run.first_year != 1:
         raise ConfigError("config key 'run.first_year': an Oasis model's periods start at 1; leave it at 1")
     if items["coverage_id"].max() >= len(tiv) or np.isnan(tiv[items["coverage_id"].to_numpy()]).any():

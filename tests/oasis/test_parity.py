@@ -195,3 +195,23 @@ def test_sampled_ep_points_within_monte_carlo_error(sampled, perspective, return
     boot = lambda x: np.std([aep(x[:, rng.integers(0, x.shape[1], x.shape[1])]) for _ in range(300)])  # noqa: E731
     se = np.hypot(boot(ref), boot(ours))
     assert abs(aep(ours) - aep(ref)) < 4 * se, (aep(ours), aep(ref), se)
+
+
+def test_exposure_from_oed_and_keys_matches_items(tiny, tmp_path):
+    """The same six items given as an OED location file plus a keys file: same analytical means."""
+    from test_reference import ITEMS, TIV
+    oasis, folder = tiny
+    model = folder.parent / "model"
+    loc = pd.DataFrame({"LocNumber": [f"L{i}" for i in ITEMS["item_id"]], "Latitude": 36.0, "Longitude": 118.0,
+                        "BuildingTIV": TIV, "LocDed1Building": DEDUCTIBLE, "LocLimit1Building": LIMIT})
+    keys = pd.DataFrame({"LocID": loc["LocNumber"], "PerilID": "WTC", "CoverageTypeID": 1,
+                         "AreaPerilID": ITEMS["areaperil_id"], "VulnerabilityID": ITEMS["vulnerability_id"]})
+    loc.to_csv(tmp_path / "location.csv", index=False)
+    keys.to_csv(tmp_path / "keys.csv", index=False)
+    out = run(tmp_path, "model=oasis", f"model.dir={model}", f"model.oed_location={tmp_path / 'location.csv'}",
+              f"model.keys={tmp_path / 'keys.csv'}", "output.perspectives=[il,gul]", name="oed")
+    for prefix in ("", "gul_"):
+        a = item_means(folder, prefix).groupby(level=[0, 1]).first()
+        b = item_means(out.folder, prefix).groupby(level=[0, 1]).first()
+        a, b = a[a > 0], b[b > 0]
+        np.testing.assert_allclose(b.loc[a.index].to_numpy(), a.to_numpy(), rtol=1e-12)
