@@ -86,6 +86,8 @@ class OutputConfig:
     plots: bool = True
     keys: List[str] = field(default_factory=lambda: ["portfolio", "product", "county", "product/county"])
     perspectives: List[str] = field(default_factory=lambda: ["il"])   # il: insured (after terms); gul: ground-up
+    ord: bool = False              # also write ORD tables (ord/) as qilu-export does
+    ord_formats: List[str] = field(default_factory=lambda: ["csv", "parquet"])
     print_keys: List[str] = field(default_factory=lambda: ["portfolio", "product/*"])
 
 
@@ -187,6 +189,8 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
     _check(len(obj.output.perspectives) > 0 and obj.output.perspectives[0] == "il"
            and set(obj.output.perspectives) <= {"il", "gul"} and len(set(obj.output.perspectives)) == len(obj.output.perspectives),
            "output.perspectives", f"must be [il] or [il, gul], got {list(obj.output.perspectives)}")
+    _check(obj.output.ord_formats and set(obj.output.ord_formats) <= {"csv", "parquet"}, "output.ord_formats",
+           f"choose from [csv, parquet], got {list(obj.output.ord_formats)}")
     _check(len(obj.peril) > 0, "peril", "choose at least one peril, e.g. peril=[placeholder]")
     _check(len(obj.product) > 0, "product", "choose at least one product")
     for name, value in obj.climate.frequency.items() | obj.climate.intensity.items():

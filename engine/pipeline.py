@@ -114,6 +114,9 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             year_rows = {c: np.concatenate([part[c] for part in year_parts[p]]) for c in year_parts[p][0]}
             summaries[p] = _write_results(plan, folder, p, year_rows, placeholder)
             folder.write_json(f"{PREFIX[p]}summary.json", {"_run": {**run_info, "perspective": p}, **summaries[p]})
+        if cfg.output.ord:
+            from engine.ord import export_ord
+            export_ord(folder.tmp, formats=tuple(cfg.output.ord_formats))
         seconds = time.perf_counter() - started
         folder.write_json("provenance.json", provenance(plan, seconds))
         final = folder.commit()

@@ -20,6 +20,9 @@ EP rule (lecpy -r, docs/oasis.md §6): ranks i of the N trials have return perio
 takes rank i* = the first with N/i* <= T; Loss = the i*-th value if N/i* = T, else linear in return
 period from rank i*-1; 0 if that value is absent; TVaR = (sum of the top i*-1 + the losses of the
 targets already met at i*) / (i* + their number - 1). Return periods used: 20 10 8 5 4 3 2 1.
+
+The parity tests (skipped without oasislmf) run the Oasis tools on a tiny model, build the equivalent
+run folder from the Oasis il loss stream and compare every ORD table the two produce.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ import importlib.util
 import json
 import math
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +38,7 @@ import pandas as pd
 import pytest
 
 from engine import ord as ordx
+import engine.ord.export  # noqa: F401  (ordx.export for monkeypatching)
 
 RPS = (20, 10, 8, 5, 4, 3, 2, 1)
 EVENTS = {101: (2001, 32), 102: (2001, 200), 301: (2003, 366), 401: (2004, 60)}
@@ -67,12 +72,14 @@ DOC_COLUMNS = {
 
 
 def write_run(folder: Path, n_years: int, samples: int, events: dict, losses: dict, keys: list, *,
-              first_year: int = 1, with_portfolio: bool = True, max_loss: dict | None = None) -> Path:
+              first_year: int = 1, with_portfolio: bool = True, max_loss: dict | None = None,
+              sources: dict | None = None, prefix: str = "") -> Path:
     """A finished run folder as the engine writes it, from per-(event, key) losses.
 
     ``events``: event -> (year, doy); ``losses``: (event, key) -> (mean, samples[Q], exposure);
-    ``portfolio`` (if a key and ``with_portfolio``) is the sum over the other keys of a level.
-    ``max_loss``: optional (event, key) -> MaxLoss, written as elt.parquet ``max_loss``.
+    ``portfolio`` (if a key and ``with_portfolio``) is the sum over the ``product/`` keys.
+    ``max_loss``: optional (event, key) -> MaxLoss, written as elt.parquet ``max_loss``;
+    ``sources``: optional event -> source_event_id; ``prefix``: ``gul_`` for ground-up tables.
     """
     losses = dict(losses)
     if with_portfolio and "portfolio" in keys:
@@ -80,31 +87,35 @@ def write_run(folder: Path, n_years: int, samples: int, events: dict, losses: di
             if key.startswith("product/"):
                 m, d, x = losses.get((event, "portfolio"), (0.0, [0.0] * samples, 0.0))
                 losses[(event, "portfolio")] = (m + mean, [a + b for a, b in zip(d, draws)], x + exposure)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    source = (lambda e: sources[e]) if sources else (lambda e: e)  # noqa: E731
     cat = lambda names: pd.Categorical(names, categories=keys)  # noqa: E731  (dictionary keys, as TableWriter)
     rows = sorted(losses.items(), key=lambda kv: (events[kv[0][0]], kv[0][0], keys.index(kv[0][1])))
-    elt = pd.DataFrame({"event_id": [e for (e, _), _ in rows], "peril": "test", "key": cat([k for (_, k), _ in rows]),
+    elt = pd.DataFrame({"event_id": [e for (e, _), _ in rows], "source_event_id": [source(e) for (e, _), _ in rows],
+                        "peril": "test", "key": cat([k for (_, k), _ in rows]),
                         "mean_loss": [v[0] for _, v in rows],
                         "sd_loss": [float(np.std(v[1], ddof=1)) if samples > 1 else 0.0 for _, v in rows],
                         "exposure_value": [v[2] for _, v in rows]})
     if max_loss is not None:
         elt["max_loss"] = [max_loss[ek] for ek, _ in rows]
-    elt.to_parquet(folder / "elt.parquet")
-    plt_rows = [(events[e][0], e, events[e][1], s, k, loss) for (e, k), (mean, draws, _) in rows
+    elt.to_parquet(folder / f"{prefix}elt.parquet")
+    plt_rows = [(events[e][0], e, source(e), events[e][1], s, k, loss) for (e, k), (mean, draws, _) in rows
                 for s, loss in [(-1, mean)] + list(enumerate(draws, 1)) if loss > 0]
-    plt = pd.DataFrame(plt_rows, columns=["year", "event_id", "doy", "sample", "key", "loss"])
-    plt = plt.sort_values(["year", "event_id", "sample", "key"], key=lambda c: c.map(keys.index) if c.name == "key" else c)
+    plt = pd.DataFrame(plt_rows, columns=["year", "event_id", "source_event_id", "doy", "sample", "key", "loss"])
+    plt = plt.sort_values(["year", "event_id", "sample", "key"],
+                          key=lambda c: c.map(keys.index) if c.name == "key" else c)
     plt = plt.astype({"doy": np.int16, "sample": np.int16})
     plt["key"] = cat(plt["key"])
-    plt.to_parquet(folder / "plt.parquet", index=False)
+    plt.to_parquet(folder / f"{prefix}plt.parquet", index=False)
     ylt = (plt.groupby(["year", "sample", "key"], observed=True)["loss"].agg(["sum", "max"]).reset_index()
            .rename(columns={"sum": "loss", "max": "max_event_loss"}))
     ylt["key"] = cat(ylt["key"].astype(str))
-    ylt.to_parquet(folder / "ylt.parquet", index=False)
+    ylt.to_parquet(folder / f"{prefix}ylt.parquet", index=False)
     summary = {"_run": {"n_years": n_years, "samples": samples}}
     summary.update({k: {"aal": 0.0, "sum_insured": 1000.0 * (i + 1)} for i, k in enumerate(keys)})
-    (folder / "summary.json").write_text(json.dumps(summary))
-    (folder / "config.yaml").write_text(f"run:\n  n_years: {n_years}\n  first_year: {first_year}\n  samples: {samples}\n")
+    (folder / f"{prefix}summary.json").write_text(json.dumps(summary))
+    (folder / "config.yaml").write_text(f"run:\n  n_years: {n_years}\n  first_year: {first_year}\n"
+                                        f"  samples: {samples}\n")
     return folder
 
 
@@ -203,7 +214,8 @@ def test_ept_wheatsheaf_mean_and_sample_mean(exported):
     assert curve(ept, 1, 3, value=3) == pytest.approx({5: 44, 4: 31.2, 3: 18.4, 2: 6.6, 1: 0})
     assert curve(ept, 1, 4, value=3) == pytest.approx({5: 44, 4: 37.6, 3: 31.2, 2: 62.6 / 3, 1: 11.8})
     # EPCalc 4, N = 5: period means over samples P1 (42+10+26)/3 = 26, P3 90/3 = 30, P4 9/3 = 3 -> 30, 26, 3.
-    # T=4: 1.5*4/2.5+26 = 28.4, TVaR 29.2; T=3: 26.8, TVaR 28.4; T=2: (1/3)(23)/(5/6)+3 = 12.2, TVaR 68.2/3; T=1: 0, 11.8.
+    # T=4: 1.5*4/2.5+26 = 28.4, TVaR 29.2; T=3: 26.8, TVaR 28.4; T=2: (1/3)(23)/(5/6)+3 = 12.2, TVaR 68.2/3;
+    # T=1: 0, TVaR 11.8.
     assert curve(ept, 1, 3, value=4) == pytest.approx({5: 30, 4: 28.4, 3: 26.8, 2: 12.2, 1: 0})
     assert curve(ept, 1, 4, value=4) == pytest.approx({5: 30, 4: 29.2, 3: 28.4, 2: 68.2 / 3, 1: 11.8})
     # every EPCalc 1-4 x EPType 1-4 present
@@ -302,7 +314,8 @@ def test_melt_both_sample_types(exported):
 def test_qelt_linear_quantiles(exported):
     qelt = read(exported, 2, "qelt")
     row = qelt[(qelt.EventId == 101) & (qelt.SummaryId == 1)]
-    # sorted samples 0, 6, 12; pos = 2q + 1: q .05 -> 1.1 -> 0.6; .25 -> 1.5 -> 3; .5 -> 6; .75 -> 9; .95 -> 11.4; 1 -> 12
+    # sorted samples 0, 6, 12; pos = 2q + 1: q .05 -> 1.1 -> 0.6; .25 -> 1.5 -> 3; .5 -> 6; .75 -> 9;
+    # .95 -> 2.9 -> 11.4; 1 -> 3 -> 12
     assert row.Quantile.tolist() == pytest.approx([0, 0.05, 0.25, 0.5, 0.75, 0.95, 1])
     assert row.Loss.tolist() == pytest.approx([0, 0.6, 3, 6, 9, 11.4, 12])
     np.testing.assert_allclose(row.Loss, np.quantile([12, 0, 6], row.Quantile))
@@ -342,6 +355,42 @@ def test_portfolio_set_sums_the_products(exported):
     assert palt.loc[1, "MeanLoss"] == pytest.approx(83 / 5)
 
 
+def test_repeated_source_event_is_one_elt_event(tmp_path):
+    # events 11 and 12 are two occurrences (years 1 and 3) of source event 7 with the same losses,
+    # as an imported Oasis event occurring in two periods; event 20 is its own source
+    events = {11: (1, 100), 12: (3, 200), 20: (2, 50)}
+    losses = {(11, "product/a"): (10.0, [12.0, 0.0, 6.0], 100.0), (12, "product/a"): (10.0, [12.0, 0.0, 6.0], 100.0),
+              (20, "product/a"): (5.0, [5.0, 4.0, 0.0], 50.0)}
+    run = write_run(tmp_path / "run", 4, 3, events, losses, ["product/a"], sources={11: 7, 12: 7, 20: 20})
+    out = ordx.export_ord(run, formats=("parquet",), return_periods=(4, 2))
+    selt, melt, splt = read(out, 1, "selt"), read(out, 1, "melt"), read(out, 1, "splt")
+    # ELT: one event 7 (rate 2/4) and event 20 (rate 1/4); PLT: event 7 in periods 1 and 3
+    assert selt[selt.SampleId == -1].EventId.tolist() == [7, 20]
+    assert dict(zip(melt.EventId, melt.EventRate)) == {7: 0.5, 20: 0.25}
+    assert splt[splt.SampleId == -1][["Period", "EventId"]].values.tolist() == [[1, 7], [2, 20], [3, 7]]
+    # both occurrences count in the period losses: sample -1 X_p = [10, 5, 10, 0] -> AAL 25/4
+    palt = read(out, 1, "palt")
+    assert palt[palt.SampleType == 1].MeanLoss.iloc[0] == pytest.approx(6.25)
+    # occurrences with different losses: Qilu's event ids are kept, and the README says so
+    losses[(12, "product/a")] = (11.0, [12.0, 0.0, 6.0], 100.0)
+    run = write_run(tmp_path / "run2", 4, 3, events, losses, ["product/a"], sources={11: 7, 12: 7, 20: 20})
+    out = ordx.export_ord(run, formats=("parquet",), return_periods=(4, 2))
+    assert sorted(read(out, 1, "selt").EventId.unique()) == [11, 12, 20]
+    assert "different losses" in (out / "README.txt").read_text()
+
+
+def test_ground_up_results_are_exported_as_gul(tmp_path):
+    run = write_run(tmp_path / "run", 5, 3, EVENTS, LOSSES, KEYS, first_year=2001)
+    doubled = {ek: (2 * m, [2 * x for x in d], e) for ek, (m, d, e) in LOSSES.items()}
+    write_run(run, 5, 3, EVENTS, doubled, KEYS, first_year=2001, prefix="gul_")
+    out = ordx.export_ord(run, formats=("parquet",), return_periods=RPS)
+    il, gul = read(out, 2, "palt").set_index(["SummaryId", "SampleType"]), pd.read_parquet(out / "gul_S2_palt.parquet")
+    assert il.loc[(1, 1), "MeanLoss"] == pytest.approx(14.0)              # as test_palt
+    assert gul.set_index(["SummaryId", "SampleType"]).loc[(1, 1), "MeanLoss"] == pytest.approx(28.0)
+    assert sorted(p.name for p in out.glob("gul_S*_ept.parquet")) == ["gul_S1_ept.parquet", "gul_S2_ept.parquet"]
+    assert "gul (ground-up loss)" in (out / "README.txt").read_text()
+
+
 # ---------------------------------------------------------------------------------------------
 # mean mode, errors, atomic output, CLI
 # ---------------------------------------------------------------------------------------------
@@ -365,8 +414,9 @@ def test_mean_mode_writes_only_mean_rows(tmp_path):
 
 
 def test_max_loss_column_is_used(tmp_path):
+    rows = sorted(LOSSES) + [(e, "portfolio") for e in EVENTS]
     run = write_run(tmp_path / "run", 5, 3, EVENTS, LOSSES, KEYS, first_year=2001,
-                    max_loss={ek: 1000.0 + i for i, ek in enumerate(sorted(LOSSES) + [(e, "portfolio") for e in EVENTS])})
+                    max_loss={ek: 1000.0 + i for i, ek in enumerate(rows)})
     melt = read(ordx.export_ord(run, formats=("parquet",)), 2, "melt")
     assert (melt.MaxLoss >= 1000).all()
     assert not (tmp_path / "run" / "ord" / "il_S1_ept.csv").exists()
@@ -407,7 +457,7 @@ def test_output_is_atomic(tiny_run, tmp_path, monkeypatch):
             raise OSError("disk full")
         stem.with_suffix(".csv").write_text("partial")
 
-    monkeypatch.setattr(ordx, "_write_table", failing)
+    monkeypatch.setattr(ordx.export, "_write_table", failing)
     with pytest.raises(OSError, match="disk full"):
         ordx.export_ord(tiny_run, out, formats=("csv",))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ord"]   # no partial folder left
@@ -423,11 +473,11 @@ def test_cli_and_script(tiny_run, tmp_path):
     assert set(ept.ReturnPeriod) == {5, 2}
     assert not list((tmp_path / "cli").glob("*.parquet"))
     script = Path(__file__).resolve().parents[1] / "scripts" / "export.py"
-    done = subprocess.run([__import__("sys").executable, str(script), str(tiny_run), "--out", str(tmp_path / "s"),
+    done = subprocess.run([sys.executable, str(script), str(tiny_run), "--out", str(tmp_path / "s"),
                            "--format", "parquet", "--full-curve"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "s" / "il_S2_ept.parquet").exists()
-    bad = subprocess.run([__import__("sys").executable, str(script), str(tmp_path)], capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True)
     assert bad.returncode == 2 and "no summary.json" in bad.stderr
 
 
@@ -435,9 +485,15 @@ def test_cli_and_script(tiny_run, tmp_path):
 # parity with the Oasis tools (oasislmf 2.5.8): a tiny model, its il loss stream -> a Qilu run folder
 # ---------------------------------------------------------------------------------------------
 
-P_OASIS, Q_OASIS = 10, 10   # Q = 2^k - 1 would hit an out-of-bounds read in aalpy's ALCT loop (see below)
+# Q = 10: ALCT subsets 1, 2, 4 and all. Not Q = 2^k - 1 (3, 7, ...): there aalpy 2.5.8 (do_calc_end) reads one
+# value past its per-period sample array, and its PALT SampleType 2 and all-samples ALCT row come out as garbage
+# (about 1e15 here with Q = 7); its smaller subsets and everything else still agree with the export.
+P_OASIS, Q_OASIS = 10, 10
 OASIS_RPS = (200, 100, 50, 30, 20, 10, 8, 7, 6, 5, 4, 3, 2, 1)
-OASIS_EVENTS = {1: (1, 200), 2: (2, 150), 3: (2, 220), 4: (4, 1), 5: (5, 365), 6: (7, 59), 7: (7, 60), 8: (9, 300)}
+# occurrences (event, period, day of year): event 3 occurs twice; periods 3, 6 and 10 have no event
+OASIS_OCCURRENCE = [(1, 1, 200), (2, 2, 150), (3, 2, 220), (4, 4, 1), (5, 5, 365), (6, 7, 59), (7, 7, 60),
+                    (8, 9, 300), (3, 8, 100)]
+OASIS_EVENTS = sorted({e for e, _, _ in OASIS_OCCURRENCE})
 OASIS_FOOTPRINT = {(1, 1): {2: 1.0}, (1, 2): {3: 1.0}, (1, 3): {1: 1.0},
                    (2, 1): {1: 0.2, 2: 0.5, 3: 0.3}, (2, 4): {2: 1.0}, (3, 3): {3: 1.0}, (3, 4): {3: 1.0},
                    (4, 2): {2: 1.0}, (5, 1): {3: 1.0}, (5, 2): {3: 1.0}, (5, 3): {3: 1.0}, (5, 4): {3: 1.0},
@@ -451,8 +507,8 @@ OASIS_TIV = [100_000.0, 50_000.0, 80_000.0, 120_000.0, 60_000.0, 90_000.0]
 
 
 def _oasis_model_tables():
-    """8 events, each occurring once over 10 periods (3 empty periods, 2 with two events); 6 items,
-    one FM level (calcrule 1, deductible 5,000, limit 60,000 per item)."""
+    """8 events, 9 occurrences over 10 periods (event 3 twice, 3 empty periods, 2 with two events);
+    6 items, one FM level (calcrule 1, deductible 5,000, limit 60,000 per item)."""
     bins = pd.DataFrame({"bin_index": [1, 2, 3, 4, 5], "bin_from": [0.0, 0.0, 0.2, 0.5, 0.8],
                          "bin_to": [0.0, 0.2, 0.5, 0.8, 1.0], "interpolation": [0.0, 0.1, 0.35, 0.62, 0.9]})
     footprint = pd.DataFrame([(e, ap, h, p) for (e, ap), pdf in OASIS_FOOTPRINT.items() for h, p in pdf.items()],
@@ -461,11 +517,11 @@ def _oasis_model_tables():
                                   for d, p in enumerate(pdf) if p > 0],
                                  columns=["vulnerability_id", "intensity_bin_id", "damage_bin_id", "probability"])
     # dates from pandas' calendar (year 2001 is not a leap year), independent of engine/ord.py
-    dates = {e: pd.Timestamp(2001, 1, 1) + pd.Timedelta(days=doy - 1) for e, (_, doy) in OASIS_EVENTS.items()}
-    occurrence = pd.DataFrame({"event_id": list(OASIS_EVENTS), "period_no": [p for p, _ in OASIS_EVENTS.values()],
-                               "occ_year": [p for p, _ in OASIS_EVENTS.values()],
-                               "occ_month": [dates[e].month for e in OASIS_EVENTS],
-                               "occ_day": [dates[e].day for e in OASIS_EVENTS]})
+    dates = [pd.Timestamp(2001, 1, 1) + pd.Timedelta(days=doy - 1) for _, _, doy in OASIS_OCCURRENCE]
+    occurrence = pd.DataFrame({"event_id": [e for e, _, _ in OASIS_OCCURRENCE],
+                               "period_no": [p for _, p, _ in OASIS_OCCURRENCE],
+                               "occ_year": [p for _, p, _ in OASIS_OCCURRENCE],
+                               "occ_month": [d.month for d in dates], "occ_day": [d.day for d in dates]})
     items = OASIS_ITEMS["item_id"]
     fm = {"fm_programme": pd.DataFrame({"from_agg_id": items, "level_id": 1, "to_agg_id": items}),
           "fm_policytc": pd.DataFrame({"level_id": 1, "agg_id": items, "layer_id": 1, "profile_id": 1}),
@@ -473,7 +529,7 @@ def _oasis_model_tables():
                                       "limit1": [60000.0]}),
           "fm_xref": pd.DataFrame({"output": items, "agg_id": items, "layer_id": 1})}
     return dict(footprint=footprint, vulnerability=vulnerability, damage_bins=bins,
-                events=pd.DataFrame({"event_id": list(OASIS_EVENTS)}), occurrence=occurrence, items=OASIS_ITEMS,
+                events=pd.DataFrame({"event_id": OASIS_EVENTS}), occurrence=occurrence, items=OASIS_ITEMS,
                 coverages=pd.DataFrame({"coverage_id": range(1, 7), "tiv": OASIS_TIV}), fm=fm)
 
 
@@ -506,35 +562,44 @@ def oasis_parity(tmp_path_factory):
     # il summary sets: 1 = all outputs, 2 = one per output (write_model's default); gul: set 1 only (unused
     # here, kept small because run_oasis runs the output tools on every set)
     gul_xref = pd.DataFrame({"item_id": OASIS_ITEMS["item_id"], "summary_id": 1, "summaryset_id": 1})
+    occurrences = pd.Series([e for e, _, _ in OASIS_OCCURRENCE]).value_counts()
+    rates = pd.DataFrame({"EventIds": OASIS_EVENTS, "Event_rates": [occurrences[e] / P_OASIS for e in OASIS_EVENTS]})
     model = ref.write_model(root / "model", **_oasis_model_tables(), summary_map={"gulsummaryxref": gul_xref},
-                            n_periods=P_OASIS, return_periods=OASIS_RPS,
-                            event_rates=pd.DataFrame({"EventIds": list(OASIS_EVENTS), "Event_rates": 1.0 / P_OASIS}))
+                            n_periods=P_OASIS, return_periods=OASIS_RPS, event_rates=rates)
     out = ref.run_oasis(model, samples=Q_OASIS, work_dir=root / "run")
     # lecpy again without -r on the same summaries: the full curves
     lec = [[ref._tool("lecpy"), "--run_dir", str(root / "run"), "-K", f"il_S{s}_lec", *ref.LEC_SWITCHES,
             "-O", str(root / f"full_S{s}_ept.csv"), "-o", str(root / f"full_S{s}_psept.csv")] for s in (1, 2)]
-    for proc in [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for cmd in lec]:
+    # cwd: the tools write a log/ folder into their working directory
+    for proc in [subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for cmd in lec]:
         assert proc.wait() == 0, "lecpy failed"
     for s in (1, 2):
         out[f"full_S{s}_ept"] = pd.read_csv(root / f"full_S{s}_ept.csv")
         out[f"full_S{s}_psept"] = pd.read_csv(root / f"full_S{s}_psept.csv")
-    # the Qilu run folder from the Oasis il stream: level portfolio = Oasis summary set 1 (all outputs),
-    # level policy = set 2 (one summary per FM output, key policy/<output>)
-    losses = {(e, "portfolio"): v[:3] for (e, _), v in _summarise_stream(out["il"], lambda o: 1).items()}
-    max_loss = {(e, "portfolio"): v[3] for (e, _), v in _summarise_stream(out["il"], lambda o: 1).items()}
-    per_output = _summarise_stream(out["il"], lambda o: o)
-    losses.update({(e, f"policy/{o}"): v[:3] for (e, o), v in per_output.items()})
-    max_loss.update({(e, f"policy/{o}"): v[3] for (e, o), v in per_output.items()})
+    # the Qilu run folder from the Oasis il stream: one Qilu event per occurrence (id 100 * period + event,
+    # source_event_id the Oasis event); level portfolio = Oasis summary set 1 (all outputs), level policy =
+    # set 2 (one summary per FM output, key policy/<output>)
+    events = {100 * p + e: (p, doy) for e, p, doy in OASIS_OCCURRENCE}
+    sources = {100 * p + e: e for e, p, _ in OASIS_OCCURRENCE}
+    summaries = {"portfolio": _summarise_stream(out["il"], lambda o: 1),
+                 "policy": _summarise_stream(out["il"], lambda o: o)}
+    losses, max_loss = {}, {}
+    for level, per_event in summaries.items():
+        for (e, summary_id), values in per_event.items():
+            key = "portfolio" if level == "portfolio" else f"policy/{summary_id}"
+            for qilu_event in (q for q, source in sources.items() if source == e):
+                losses[(qilu_event, key)], max_loss[(qilu_event, key)] = values[:3], values[3]
     keys = ["portfolio"] + [f"policy/{o}" for o in range(1, 7)]
-    events = {e: (p, doy) for e, (p, doy) in OASIS_EVENTS.items()}
-    run = write_run(root / "qilu", P_OASIS, Q_OASIS, events, losses, keys, with_portfolio=False, max_loss=max_loss)
+    run = write_run(root / "qilu", P_OASIS, Q_OASIS, events, losses, keys, with_portfolio=False, max_loss=max_loss,
+                    sources=sources)
     ours = ordx.export_ord(run, return_periods=OASIS_RPS, formats=("parquet",))
     full = ordx.export_ord(run, root / "full", full_curve=True, formats=("parquet",))
     return out, ours, full
 
 
 PARITY_KEYS = {
-    "ept": ["SummaryId", "EPCalc", "EPType", "ReturnPeriod"], "psept": ["SummaryId", "SampleId", "EPType", "ReturnPeriod"],
+    "ept": ["SummaryId", "EPCalc", "EPType", "ReturnPeriod"],
+    "psept": ["SummaryId", "SampleId", "EPType", "ReturnPeriod"],
     "palt": ["SummaryId", "SampleType"], "alct": ["SummaryId", "SampleSize"],
     "melt": ["EventId", "SummaryId", "SampleType"], "qelt": ["EventId", "SummaryId", "Quantile"],
     "selt": ["EventId", "SummaryId", "SampleId"], "splt": ["Period", "EventId", "SummaryId", "SampleId"],

@@ -30,7 +30,7 @@ def tiny(tmp_path_factory):
     model = write_model(root / "model", **model_tables(), n_periods=10, return_periods=[10, 5, 2])
     oasis = run_oasis(model, samples=SAMPLES)
     qilu = run(root, "model=oasis", f"model.dir={model}", f"run.samples={SAMPLES}", "output.perspectives=[il,gul]",
-               name="qilu")
+               "output.ord=true", name="qilu")
     return oasis, qilu.folder
 
 
@@ -215,3 +215,23 @@ def test_exposure_from_oed_and_keys_matches_items(tiny, tmp_path):
         b = item_means(out.folder, prefix).groupby(level=[0, 1]).first()
         a, b = a[a > 0], b[b > 0]
         np.testing.assert_allclose(b.loc[a.index].to_numpy(), a.to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("perspective", ["gul", "il"])
+def test_ord_exports_match_oasis_analytical_tables(tiny, perspective):
+    """Qilu's ORD files (qilu-run ... output.ord=true) against the Oasis tools' ORD files, summary set 1
+    (portfolio in both): PALT SampleType 1 and EPT EPCalc 1 (mean damage) agree to float32 precision."""
+    oasis, folder = tiny
+    ours_palt = pd.read_csv(folder / "ord" / f"{perspective}_S1_palt.csv")
+    ref_palt = oasis[f"{perspective}_S1_palt"]
+    assert list(ours_palt.columns) == list(ref_palt.columns)
+    a = ours_palt[ours_palt["SampleType"] == 1]["MeanLoss"].iloc[0]
+    b = ref_palt[ref_palt["SampleType"] == 1]["MeanLoss"].iloc[0]
+    assert a == pytest.approx(b, rel=2e-6)
+    ours_ept = pd.read_csv(folder / "ord" / f"{perspective}_S1_ept.csv")
+    ref_ept = oasis[f"{perspective}_S1_ept"]
+    assert list(ours_ept.columns) == list(ref_ept.columns)
+    key = ["EPCalc", "EPType", "ReturnPeriod"]
+    both = ours_ept[ours_ept["EPCalc"] == 1].merge(ref_ept[ref_ept["EPCalc"] == 1], on=key, suffixes=("", "_ref"))
+    assert len(both) >= 4     # OEP, OEP TVaR, AEP, AEP TVaR at the 10-year return period
+    np.testing.assert_allclose(both["Loss"], both["Loss_ref"], rtol=2e-6)
