@@ -291,8 +291,9 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
                     continue
                 if sampled:
                     key = pair_key(seed, fp.rng_id[e], ex.uid[r])
+                    cdf_row = cv.cdf[c, g]
                     for q in range(n_samples):
-                        sc.damage[q] = sus * draw_damage_in_bin(cv.cdf[c, g], cv.bin_low, cv.bin_high,
+                        sc.damage[q] = sus * draw_damage_in_bin(cdf_row, cv.bin_low, cv.bin_high,
                                                                 cv.bin_mean, uniform_at(key, q + 1))
                     dvar = 0.0
                 else:
