@@ -1,0 +1,1 @@
+"""Typhoon peril: CMA best tracks, stochastic tracks, wind and rain footprints."""

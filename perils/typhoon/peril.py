@@ -1,0 +1,162 @@
+"""The typhoon peril: stochastic (or replayed historical) tracks -> wind and rain footprints at sites.
+
+``kind: typhoon``. Stochastic mode: :class:`perils.typhoon.stochastic.TrackModel`, fitted on the CMA
+best tracks when the run starts (cached per process), simulates each year's storms from
+``engine.rng.year_generator(seed, <stream>, year)``; climate factors scale the annual storm rate
+(frequency) and the central-pressure deficit (intensity). Replay mode: the listed CMA storms
+(``"2019/1909"`` = year/CMA id, Lekima) happen in every simulated year, so a one-year run is the
+historical event. Each storm's footprint is :func:`perils.typhoon.footprint.storm_footprint`:
+maximum 3-s gust at 10 m (``wind_gust``, m/s) and storm-total rain (``rain_total``, mm).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Dict, List
+
+import numpy as np
+import pandas as pd
+
+from engine import dtypes
+from engine.config import params_from
+from engine.eventset import EventSet
+from perils import PERILS
+from perils.typhoon import besttrack
+from perils.typhoon.footprint import MEASURES, UNITS, FootprintParams, storm_footprint, typhoon_sites
+
+MODES = ("stochastic", "replay")
+
+
+@dataclass
+class TyphoonParams:
+    mode: str = "stochastic"
+    replay_storms: List[str] = field(default_factory=list)   # "year/CMA id", e.g. "2019/1909" (Lekima)
+    fit_first_year: int = besttrack.FIRST_YEAR
+    fit_last_year: int = besttrack.LAST_YEAR
+    pool_radius_km: float = 500.0      # parent storms: centre within this distance of Shandong
+    sigma_doy: float = 5.0             # days of timing perturbation
+    footprint: Dict[str, Any] = field(default_factory=dict)   # FootprintParams: wind, rain, thresholds
+    description: str = ""
+
+
+@lru_cache(maxsize=4)
+def fitted_model(first_year: int, last_year: int, pool_radius_km: float, sigma_doy: float):
+    """The track model fitted on the CMA record (about 5 s; cached per process)."""
+    from perils.typhoon.stochastic import TrackModel
+    return TrackModel.fit(besttrack.load_best_tracks(), first_year=first_year, last_year=last_year,
+                          pool_radius_km=pool_radius_km, sigma_doy=sigma_doy)
+
+
+def replay_tracks(storms) -> list:
+    """Historical tracks (time h from the first fix, lat, lon, pressure, wind) of ``"year/CMA id"`` storms."""
+    tracks = besttrack.load_best_tracks()
+    out = []
+    for spec in storms:
+        try:
+            year, cma_id = (int(x) for x in str(spec).split("/"))
+        except ValueError:
+            raise ValueError(f"replay storm '{spec}' must be 'year/CMA id', e.g. '2019/1909' (Lekima)") from None
+        rows = tracks[(tracks["year"] == year) & (tracks["cma_id"] == cma_id)].sort_values("time")
+        if rows.empty:
+            raise ValueError(f"replay storm '{spec}': no CMA best track with that year and CMA id")
+        start = rows["time"].iloc[0]
+        out.append((int(rows["time"].iloc[0].dayofyear), pd.DataFrame({
+            "time_h": (rows["time"] - start).dt.total_seconds().to_numpy() / 3600.0,
+            "lat": rows["lat"].to_numpy(float), "lon": rows["lon"].to_numpy(float),
+            "pressure_hpa": rows["pressure"].to_numpy(float), "vmax_ms": rows["wind"].to_numpy(float)})))
+    return out
+
+
+_SITES: dict = {}
+
+
+def _sites_for(sites, footprint: FootprintParams):
+    """Typhoon site factors (land mask lookup, about 3 s the first time), cached per process."""
+    key = (len(sites.lon), hash(np.asarray(sites.lon).tobytes()), hash(np.asarray(sites.lat).tobytes()))
+    if key not in _SITES:
+        _SITES[key] = typhoon_sites(sites.lon, sites.lat, wind=footprint.wind)
+    return _SITES[key]
+
+
+@PERILS.register("typhoon")
+@dataclass(frozen=True)
+class TyphoonPeril:
+    name: str
+    params: TyphoonParams
+    footprint: FootprintParams
+    frequency_factor: float = 1.0
+    intensity_factor: float = 1.0
+    measures: tuple = MEASURES
+    units: tuple = UNITS
+    placeholder: bool = False
+
+    @classmethod
+    def from_config(cls, name: str, params: dict, climate) -> "TyphoonPeril":
+        p = params_from(TyphoonParams, name, params, "peril")
+        if p.mode not in MODES:
+            raise ValueError(f"mode '{p.mode}' is not one of {list(MODES)}")
+        if p.mode == "replay":
+            if not p.replay_storms:
+                raise ValueError("mode replay needs replay_storms, e.g. ['2019/1909'] (Lekima)")
+            replay_tracks(p.replay_storms)   # fail now on an unknown storm
+        if not besttrack.FIRST_YEAR <= p.fit_first_year < p.fit_last_year <= besttrack.LAST_YEAR:
+            raise ValueError(f"fit years must lie in {besttrack.FIRST_YEAR}..{besttrack.LAST_YEAR}")
+        footprint = FootprintParams.from_dict(p.footprint)
+        return cls(name, p, footprint, float(climate.frequency.get(name, 1.0)), float(climate.intensity.get(name, 1.0)))
+
+    def model(self):
+        m = fitted_model(self.params.fit_first_year, self.params.fit_last_year, self.params.pool_radius_km,
+                         self.params.sigma_doy)
+        if self.frequency_factor != 1.0:
+            m = dataclasses.replace(m, annual_rate=m.annual_rate * self.frequency_factor)
+        return m
+
+    def storms(self, year: int, seed: int) -> list:
+        """(start day of year, track) of each storm of a simulated year, intensity factor applied."""
+        if self.params.mode == "replay":
+            storms = replay_tracks(self.params.replay_storms)
+        else:
+            storms = [(s.start_doy, pd.DataFrame({"time_h": s.time_h, "lat": s.lat, "lon": s.lon,
+                                                  "pressure_hpa": s.pressure_hpa, "vmax_ms": s.vmax_ms}))
+                      for s in self.model().simulate_year(year, seed)]
+        if self.intensity_factor != 1.0:
+            for _, t in storms:   # scale the pressure deficit and the wind with it
+                t["pressure_hpa"] = 1010.0 - (1010.0 - t["pressure_hpa"]) * self.intensity_factor
+                t["vmax_ms"] = t["vmax_ms"] * np.sqrt(self.intensity_factor)
+        return storms
+
+    def events(self, years, sites, peril_index, seed) -> EventSet:
+        tsites = _sites_for(sites, self.footprint)
+        ids, yrs, doys, offsets, site_parts, inten = [], [], [], [0], [], []
+        for year in np.asarray(years, dtype=np.int64):
+            for k, (doy, track) in enumerate(self.storms(int(year), seed)):
+                site, gust, rain = storm_footprint(track, tsites, self.footprint)
+                if site.size == 0:
+                    continue
+                ids.append(dtypes.event_ids(year, peril_index, k))
+                yrs.append(year)
+                doys.append(min(max(doy, 1), 366))
+                site_parts.append(site)
+                inten.append(np.column_stack([gust, rain]))
+                offsets.append(offsets[-1] + site.size)
+        n = len(ids)
+        return EventSet(np.array(ids, dtypes.EVENT_ID), np.array(yrs, dtypes.YEAR), np.array(doys, dtypes.DOY),
+                        np.full(n, peril_index, dtypes.PERIL), np.array(offsets, dtypes.OFFSET),
+                        np.concatenate(site_parts).astype(dtypes.SITE) if n else np.empty(0, dtypes.SITE),
+                        np.concatenate(inten).astype(dtypes.INTENSITY) if n else np.empty((0, 2), dtypes.INTENSITY),
+                        (), self.measures, self.units, {f"peril_{self.name}": f"typhoon ({self.params.mode})"})
+
+    def tracks(self, years, seed: int, peril_index: int) -> pd.DataFrame:
+        """The storms of ``years`` as the ``tracks.parquet`` table (event_id, year, time, lat, lon,
+        pressure_hpa, vmax_ms: central pressure hPa, 2-min maximum wind m/s, CMA basis)."""
+        rows = []
+        for year in np.asarray(years, dtype=np.int64):
+            for k, (doy, t) in enumerate(self.storms(int(year), seed)):
+                start = pd.Timedelta(days=int(doy) - 1)
+                rows.append(pd.DataFrame({"event_id": dtypes.event_ids(year, peril_index, k), "year": year,
+                                          "time": start + pd.to_timedelta(t["time_h"].to_numpy(), unit="h"),
+                                          "lat": t["lat"], "lon": t["lon"], "pressure_hpa": t["pressure_hpa"],
+                                          "vmax_ms": t["vmax_ms"]}))
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+            columns=["event_id", "year", "time", "lat", "lon", "pressure_hpa", "vmax_ms"])
