@@ -191,7 +191,7 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
            "output.perspectives", f"must be [il] or [il, gul], got {list(obj.output.perspectives)}")
     _check(obj.output.ord_formats and set(obj.output.ord_formats) <= {"csv", "parquet"}, "output.ord_formats",
            f"choose from [csv, parquet], got {list(obj.output.ord_formats)}")
-    _check(len(obj.peril) > 0, "peril", "choose at least one peril, e.g. peril=[placeholder]")
+    _check(len(obj.peril) > 0, "peril", "choose at least one peril, e.g. peril=[typhoon]")
     _check(len(obj.product) > 0, "product", "choose at least one product")
     for name, value in obj.climate.frequency.items() | obj.climate.intensity.items():
         _check(value >= 0, f"climate.*.{name}", f"factors must be >= 0, got {value}")
@@ -237,8 +237,8 @@ def params_from(schema, name: str, params: dict, what: str):
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise KeyError(f"unknown key(s) {unknown} for {what} '{name}'; valid keys: {sorted(known)}")
-    missing = [f for f, spec in known.items() if f not in params
-               and spec.default is DC_MISSING and spec.default_factory is DC_MISSING]
+    missing = [f for f, spec in known.items() if (f not in params or params[f] == MISSING)
+               and (spec.default is DC_MISSING or spec.default == MISSING) and spec.default_factory is DC_MISSING]
     if missing:
         raise KeyError(f"{what} '{name}' needs {missing} (no default for physical values)")
     return schema(**params)

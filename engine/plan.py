@@ -108,7 +108,7 @@ def build_plan(settings: Settings) -> RunPlan:
     measures = []
     for p in peril_objs:
         measures += [m for m in p.measures if m not in measures]
-    curve_rows = vuln.peril_rows([p.name for p in peril_objs])
+    curve_rows = vuln.peril_rows([p.hazard for p in peril_objs])
     if np.all(curve_rows < 0):
         raise ConfigError(f"config key 'peril': no vulnerability curves for perils {[p.name for p in peril_objs]}; "
                           f"curves exist for {list(vuln.perils)}")

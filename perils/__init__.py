@@ -15,5 +15,4 @@ def build_peril(name: str, params: dict, climate):
 
 
 # Register the implementations (import for the side effect).
-from perils import placeholder  # noqa: E402,F401
 from perils.typhoon import peril as _typhoon  # noqa: E402,F401

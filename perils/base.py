@@ -12,6 +12,7 @@ class Peril(Protocol):
     measures: tuple
     units: tuple
     placeholder: bool
+    hazard: str          # which vulnerability curves apply (the peril column of curves.csv)
 
     def events(self, years: np.ndarray, sites: Sites, peril_index: int, seed: int) -> EventSet:
         """Events and footprints at ``sites`` for the simulated ``years`` (int64[Y], ascending).

@@ -50,7 +50,7 @@ def synthetic_inputs(n_sites: int, n_curves_classes: int = 3):
         flags=np.zeros(r, np.uint8), uid=rng.integers(0, 2**63, r).astype(np.uint64), leaf=leaf,
         leaf_keys=leaf_keys)
     policies = Policies(np.zeros(r), np.full(r, np.inf))
-    row = vuln.peril_rows(["placeholder"])[0]
+    row = vuln.peril_rows(["typhoon"])[0]
     curves = Curves(vuln.curve_index[row:row + 1].copy(), vuln.measure_columns(["wind_gust"]), vuln.x_max,
                     vuln.mean, vuln.var, vuln.cdf, vuln.bin_low, vuln.bin_high, vuln.susceptibility,
                     (vuln.bin_low + vuln.bin_high) / 2)
@@ -181,7 +181,7 @@ def write_markdown(path: Path, results: list[dict], demo: dict) -> None:
                  "warm. Target: under 2 minutes."]
     update_sections(path, {
         "Loss-kernel throughput (`python scripts/benchmark.py`)": kernel,
-        "End-to-end demo (`qilu-run run.n_years=10000`, embedded Shandong demo, placeholder peril)": demo_text,
+        "End-to-end demo (`qilu-run run.n_years=10000`, embedded Shandong demo, typhoon peril)": demo_text,
     })
     print(f"wrote {path}")
 

@@ -53,10 +53,10 @@ def test_unknown_key_fails_at_composition(override):
     ("output.event_set=hdf4", "output.event_set"),
     ("pricing.risk_load=magic", "unknown risk_load 'magic'"),
     ("pricing.expense_ratio=0.9", "pricing"),
-    ("+peril.placeholder.bogus=1", "unknown key(s) ['bogus']"),
-    ("peril.placeholder.kind=tsunami", "unknown peril kind 'tsunami'; valid peril kinds: ['placeholder']"),
-    ("peril.placeholder.annual_rate=-1", "annual_rate must be > 0"),
-    ("+climate.frequency.typhoon=1.2", "names no peril of this run"),
+    ("+peril.typhoon.bogus=1", "unknown key(s) ['bogus']"),
+    ("peril.typhoon.kind=tsunami", "unknown peril kind 'tsunami'; valid peril kinds: ['typhoon']"),
+    ("peril.typhoon.mode=forecast", "mode 'forecast' is not one of"),
+    ("+climate.frequency.flood=1.2", "names no peril of this run"),
 ])
 def test_invalid_values_name_the_key(override, message, tmp_path):
     cfg = compose_config(override, f"output.dir={tmp_path}")
@@ -66,8 +66,8 @@ def test_invalid_values_name_the_key(override, message, tmp_path):
 
 
 def test_missing_physical_value_has_no_silent_default(tmp_path):
-    cfg = compose_config("~peril.placeholder.annual_rate", f"output.dir={tmp_path}")
-    with pytest.raises(ConfigError, match=r"needs \['annual_rate'\]"):
+    cfg = compose_config("~peril.typhoon.pool_radius_km", f"output.dir={tmp_path}")
+    with pytest.raises(ConfigError, match=r"needs \['pool_radius_km'\]"):
         to_settings(cfg, tmp_path)
 
 

@@ -55,7 +55,7 @@ def test_run_folder_contents(demo_runs):
 
 def test_summary_has_every_key_and_metric(demo_runs):
     summary = json.loads((demo_runs["s0_c1"].folder / "summary.json").read_text())
-    assert "placeholder" in summary["_run"]["warning"].lower()
+    assert summary["_run"]["perils"] == ["typhoon"] and not summary["_run"]["placeholder_perils"]
     keys = [k for k in summary if k != "_run"]
     assert "portfolio" in keys
     assert {"product/cat_property", "product/crop_full_cost", "product/special_crop", "product/forest"} <= set(keys)
@@ -112,7 +112,7 @@ def test_cli_runs_end_to_end(tmp_path):
                            "run.progress=false", "output.event_set=none", "output.plots=false"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "portfolio" in proc.stdout and "PLACEHOLDER" in proc.stdout
+    assert "portfolio" in proc.stdout and "PLACEHOLDER" not in proc.stdout
     assert (out / "summary.json").is_file() and not (out / "eventset.nc").exists()
 
 

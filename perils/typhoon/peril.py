@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, List
 
+from omegaconf import MISSING
+
 import numpy as np
 import pandas as pd
 
@@ -34,8 +36,8 @@ class TyphoonParams:
     replay_storms: List[str] = field(default_factory=list)   # "year/CMA id", e.g. "2019/1909" (Lekima)
     fit_first_year: int = besttrack.FIRST_YEAR
     fit_last_year: int = besttrack.LAST_YEAR
-    pool_radius_km: float = 500.0      # parent storms: centre within this distance of Shandong
-    sigma_doy: float = 5.0             # days of timing perturbation
+    pool_radius_km: float = MISSING   # parent storms: centre within this distance of Shandong (km)
+    sigma_doy: float = MISSING        # timing perturbation (days)
     footprint: Dict[str, Any] = field(default_factory=dict)   # FootprintParams: wind, rain, thresholds
     description: str = ""
 
@@ -90,6 +92,7 @@ class TyphoonPeril:
     measures: tuple = MEASURES
     units: tuple = UNITS
     placeholder: bool = False
+    hazard: str = "typhoon"        # the vulnerability curves it uses (peril column of curves.csv)
 
     @classmethod
     def from_config(cls, name: str, params: dict, climate) -> "TyphoonPeril":
