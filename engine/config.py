@@ -87,6 +87,7 @@ class OutputConfig:
     keys: List[str] = field(default_factory=lambda: ["portfolio", "product", "county", "product/county"])
     perspectives: List[str] = field(default_factory=lambda: ["il"])   # il: insured (after terms); gul: ground-up
     ord: bool = False              # also write ORD tables (ord/) as qilu-export does
+    tracks: bool = False           # write the simulated storm tracks (tracks.parquet) of perils that have them
     ord_formats: List[str] = field(default_factory=lambda: ["csv", "parquet"])
     print_keys: List[str] = field(default_factory=lambda: ["portfolio", "product/*"])
 

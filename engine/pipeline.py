@@ -80,6 +80,11 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
         event_writer = {"zarr": lambda: es.ZarrEventSetWriter(folder.path("eventset.zarr")),
                         "netcdf": lambda: es.NetcdfEventSetWriter(folder.path("eventset.nc")),
                         "none": lambda: None}[cfg.output.event_set]()
+        track_writer = None
+        if cfg.output.tracks:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+            track_perils = [(i, p) for i, p in enumerate(plan.inputs.perils) if hasattr(p, "tracks")]
         year_parts = {p: [] for p in perspectives}
         n_events = 0
         chunker = _Chunker(len(plan.years), cfg.run.chunk_years, cfg.run.memory_budget_mb * 2**20)
@@ -94,6 +99,12 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
                 year_parts[p].append(result.year_rows[p])
             if event_writer is not None:
                 event_writer.append(result.events)
+            if cfg.output.tracks:
+                for i, peril in track_perils:
+                    table = pa.Table.from_pandas(peril.tracks(years, plan.inputs.seed, i), preserve_index=False)
+                    if track_writer is None:
+                        track_writer = pq.ParquetWriter(folder.path("tracks.parquet"), table.schema, compression="zstd")
+                    track_writer.write_table(table.cast(track_writer.schema))
             n_events += result.events.n_events
             bar.update(len(years))
         bar.close()
@@ -101,6 +112,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             t.close()
         if hasattr(event_writer, "close"):
             event_writer.close()
+        if track_writer is not None:
+            track_writer.close()
 
         placeholder = [p.name for p in plan.inputs.perils if getattr(p, "placeholder", False)]
         run_info = {"n_years": len(plan.years), "samples": cfg.run.samples, "n_events": n_events, "perils": perils,

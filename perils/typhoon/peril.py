@@ -63,7 +63,7 @@ def replay_tracks(storms) -> list:
         if rows.empty:
             raise ValueError(f"replay storm '{spec}': no CMA best track with that year and CMA id")
         start = rows["time"].iloc[0]
-        out.append((int(rows["time"].iloc[0].dayofyear), pd.DataFrame({
+        out.append((int(rows["time"].iloc[0].day_of_year), pd.DataFrame({
             "time_h": (rows["time"] - start).dt.total_seconds().to_numpy() / 3600.0,
             "lat": rows["lat"].to_numpy(float), "lon": rows["lon"].to_numpy(float),
             "pressure_hpa": rows["pressure"].to_numpy(float), "vmax_ms": rows["wind"].to_numpy(float)})))
