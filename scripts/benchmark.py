@@ -129,12 +129,36 @@ def main() -> None:
         print(f"{label:32s} pairs {r['pairs']:>12,d}  kernel {r['kernel_s']:7.2f} s  "
               f"{r['pairs_per_s'] / 1e6:8.1f} M pairs/s  {r['samples_per_s'] / 1e6:8.1f} M samples/s  "
               f"peak RSS {r['peak_rss_mb']:7.0f} MB", flush=True)
+    typhoon = typhoon_generation(1000 if args.quick else 10_000)
+    print(f"typhoon events, {typhoon['n_years']:,} years at {typhoon['n_sites']:,} demo sites: "
+          f"{typhoon['seconds']:.1f} s ({typhoon['n_events']:,} events)", flush=True)
     demo = demo_run(1000 if args.quick else 10_000)
     print(f"demo qilu-run {demo['n_years']:,} years: {demo['wall_s']:.1f} s wall (run {demo['run_s']:.1f} s), "
           f"peak RSS {demo['peak_rss_mb']:.0f} MB", flush=True)
     if args.quick:
         return
-    write_markdown(Path(args.output), results, demo)
+    write_markdown(Path(args.output), results, demo, typhoon)
+
+
+def typhoon_generation(n_years: int) -> dict:
+    """Wall time of generating ``n_years`` of typhoon events at the demo sites (after the model fit)."""
+    from hydra import compose, initialize_config_dir
+
+    from engine.config import CONFIG_DIR, register_schema, to_settings
+    from engine.plan import build_plan
+
+    register_schema()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name="qilu", overrides=["output.dir=/tmp/qilu-bench-unused"])
+    plan = build_plan(to_settings(cfg))
+    peril = plan.inputs.perils[0]
+    peril.events(plan.years[:5], plan.inputs.sites, 0, 1)  # fit, land mask, numba caches
+    t0 = time.perf_counter()
+    n_events = 0
+    for start in range(0, n_years, 1000):
+        n_events += peril.events(plan.years[start:start + 1000], plan.inputs.sites, 0, plan.inputs.seed).n_events
+    return {"n_years": n_years, "seconds": time.perf_counter() - t0, "n_events": n_events,
+            "n_sites": len(plan.inputs.sites)}
 
 
 def demo_run(n_years: int) -> dict:
@@ -154,7 +178,7 @@ def demo_run(n_years: int) -> dict:
     return {"n_years": n_years, "wall_s": wall, "run_s": run_s, "peak_rss_mb": peak}
 
 
-def write_markdown(path: Path, results: list[dict], demo: dict) -> None:
+def write_markdown(path: Path, results: list[dict], demo: dict, typhoon: dict) -> None:
     kernel = [
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; one thread (`NUMBA_NUM_THREADS=1`), one process per case. "
@@ -179,7 +203,12 @@ def write_markdown(path: Path, results: list[dict], demo: dict) -> None:
     demo_text = [f"{demo['n_years']:,} years: {demo['wall_s']:.1f} s wall including Python start-up and imports "
                  f"({demo['run_s']:.1f} s inside the pipeline), peak RSS {demo['peak_rss_mb']:.0f} MB, numba cache "
                  "warm. Target: under 2 minutes."]
+    typhoon_text = [f"{typhoon['n_years']:,} years of stochastic typhoons at the {typhoon['n_sites']:,} demo sites: "
+                    f"{typhoon['seconds']:.1f} s, {typhoon['n_events']:,} events with a footprint (track simulation, "
+                    "Holland wind and R-CLIPER rain per storm; after the 5 s model fit and 3 s land-mask load). "
+                    "Target (issue 4): under 2 minutes."]
     update_sections(path, {
+        "Typhoon event generation (`python scripts/benchmark.py`)": typhoon_text,
         "Loss-kernel throughput (`python scripts/benchmark.py`)": kernel,
         "End-to-end demo (`qilu-run run.n_years=10000`, embedded Shandong demo, typhoon peril)": demo_text,
     })
