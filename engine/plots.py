@@ -7,7 +7,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 from engine.metrics import ep_curve  # noqa: E402
 

@@ -6,7 +6,7 @@ f policy factor (policy loss / sum of its risks' losses), var the bin's damage-r
 import numpy as np
 import pytest
 
-from engine.kernels import Exposure, Policies, draw_damage_in_bin, intensity_bin, occurrence_losses, season_losses
+from engine.kernels import Policies, draw_damage_in_bin, intensity_bin, occurrence_losses, season_losses
 
 
 def draw_damage(cdf, low, high, u):

@@ -2,7 +2,6 @@
 import hashlib
 
 import numpy as np
-import pytest
 
 from engine.rng import mix64, pair_key, stable_uid, stream_code, uniform_at, year_generator
 

@@ -10,7 +10,7 @@ from engine.keys import build_keys
 from engine.kernels import Curves, Exposure, Policies, check_records, risk_flags
 from engine.oasis import files
 from engine.oasis.files import OasisFormatError
-from engine.oasis.model import MEASURE, OasisPeril, damage_tables, item_terms
+from engine.oasis.model import OasisPeril, damage_tables, item_terms
 from engine.plan import ChunkInputs, RunPlan, ground_up
 from engine.portfolio import Portfolio, Sites
 from engine.rng import stable_uid

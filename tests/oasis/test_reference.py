@@ -21,7 +21,7 @@ pytest.importorskip("oasislmf")
 # oasislmf sets a pandas option that pandas 3 deprecates, at import
 pytestmark = pytest.mark.filterwarnings("ignore:The 'mode.chained_assignment' option:Warning")
 
-from reference import read_loss_stream, run_oasis, write_model  # noqa: E402  (tests/oasis on sys.path)
+from reference import run_oasis, write_model  # noqa: E402  (tests/oasis on sys.path)
 
 SAMPLES = 20
 DEDUCTIBLE, LIMIT = 5_000.0, 60_000.0
