@@ -89,15 +89,23 @@ def _grow2(a, needed):
 
 
 @kernel
+def _linear_density_offset(h, w, r, x):
+    """Offset t in a bin of width w and probability h whose density is linear with mean offset x w:
+    the root of a t^2 + b t = r with a = 3h(2x - 1)/w^2, b = 2h(2 - 3x)/w (Oasis gulmc rule)."""
+    a = 3.0 * h * (2.0 * x - 1.0) / (w * w)
+    b = 2.0 * h * (2.0 - 3.0 * x) / w
+    disc = max(b * b + 4.0 * a * r, 0.0)
+    return 2.0 * r / (b + np.sqrt(disc)) if b > 0.0 else (np.sqrt(disc) - b) / (2.0 * a)
+
+
+@kernel(inline="always")
 def draw_damage_in_bin(cdf_row, bin_low, bin_high, bin_mean, u):
     """Damage ratio for uniform ``u`` from one intensity bin's damage distribution.
 
     ``cdf_row`` float64[D] cumulative bin probabilities; the bin is the first with cdf >= u. Inside it
     the damage density is uniform when the bin mean is the midpoint (Qilu's curves), else linear
-    with that mean (the Oasis rule): with width w, bin probability h, offset
-    r = u - cdf_before and x = (mean - low) / w, the offset t solves a t^2 + b t = r with
-    a = 3h(2x - 1)/w^2 and b = 2h(2 - 3x)/w (so the density integrates to h and has mean low + x w).
-    A point bin (w = 0) gives its upper bound.
+    with that mean (the Oasis rule, :func:`_linear_density_offset`): with width w, bin probability h,
+    offset r = u - cdf_before and x = (mean - low) / w. A point bin (w = 0) gives its upper bound.
     """
     lo = 0
     hi = cdf_row.shape[0] - 1
@@ -109,18 +117,15 @@ def draw_damage_in_bin(cdf_row, bin_low, bin_high, bin_mean, u):
             hi = mid
     prev = cdf_row[lo - 1] if lo > 0 else 0.0
     h = cdf_row[lo] - prev
-    w = bin_high[lo] - bin_low[lo]
+    low = bin_low[lo]
+    w = bin_high[lo] - low
     if w <= 0.0 or h <= 0.0:
         return bin_high[lo]
     r = u - prev
-    x = (bin_mean[lo] - bin_low[lo]) / w
-    if abs(x - 0.5) <= 5e-6:
-        return bin_low[lo] + r * w / h
-    a = 3.0 * h * (2.0 * x - 1.0) / (w * w)
-    b = 2.0 * h * (2.0 - 3.0 * x) / w
-    disc = max(b * b + 4.0 * a * r, 0.0)
-    t = 2.0 * r / (b + np.sqrt(disc)) if b > 0.0 else (np.sqrt(disc) - b) / (2.0 * a)
-    return bin_low[lo] + t
+    # |x - 0.5| <= 5e-6 with x = (mean - low) / w, without the division on the common path
+    if abs(bin_mean[lo] - low - 0.5 * w) <= 5e-6 * w:
+        return low + r * w / h
+    return low + _linear_density_offset(h, w, r, (bin_mean[lo] - low) / w)
 
 
 @kernel
