@@ -26,7 +26,6 @@ Risks at the same coordinates share a site; perils evaluate hazard at sites only
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +119,8 @@ def load_portfolio(path: str | Path, products, asset_classes, default_product: s
         if "product" not in frame.columns and not default_product:
             raise PortfolioError(f"{path}: an OED location file has no product column; set portfolio.product=<name>")
         frame = oed.to_portfolio_table(frame, default_product, source=path)
-    checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+    from engine.provenance import file_sha256
+    checksum = file_sha256(path)
     return validate(frame, products, asset_classes, source=path, checksum=checksum)
 
 

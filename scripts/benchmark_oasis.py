@@ -34,7 +34,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,24 +48,12 @@ RETURN_PERIODS = (1000, 500, 250, 200, 100, 50, 20, 10)   # Qilu's default EP po
 EP_POINTS = (10, 100, 250)                                # reported in the tables
 SECTION = "Qilu vs oasislmf"
 
-# --- binary record layouts (docs/oasis.md §2; packed, little-endian) -------------------------------
-DAMAGE_BIN = np.dtype([("bin_index", "<i4"), ("bin_from", "<f4"), ("bin_to", "<f4"), ("interpolation", "<f4"),
-                       ("damage_type", "<i4")])
-VULNERABILITY = np.dtype([("vulnerability_id", "<i4"), ("intensity_bin_id", "<i4"), ("damage_bin_id", "<i4"),
-                          ("probability", "<f4")])
-FOOTPRINT_ROW = np.dtype([("areaperil_id", "<u4"), ("intensity_bin_id", "<i4"), ("probability", "<f4")])
-FOOTPRINT_IDX = np.dtype([("event_id", "<i4"), ("offset", "<i8"), ("size", "<i8")])
-ITEM = np.dtype([("item_id", "<i4"), ("coverage_id", "<u4"), ("areaperil_id", "<u4"), ("vulnerability_id", "<i4"),
-                 ("group_id", "<u4")])
-OCCURRENCE = np.dtype([("event_id", "<i4"), ("period_no", "<i4"), ("occ_date_id", "<i4")])
+# --- binary record layouts (docs/oasis.md §2; packed, little-endian): the engine's own readers' ---
+from engine.oasis.files import (DAMAGE_BIN, FM_POLICYTC, FM_PROFILE, FM_PROGRAMME, FM_XREF,  # noqa: E402
+                                FOOTPRINT_IDX, FOOTPRINT_ROW, ITEM, OCCURRENCE, VULNERABILITY)
+
 CORRELATION = np.dtype([("item_id", "<i4"), ("peril_correlation_group", "<i4"), ("damage_correlation_value", "<f4"),
                         ("hazard_group_id", "<i4"), ("hazard_correlation_value", "<f4"), ("source_item_id", "<i4")])
-FM_PROGRAMME = np.dtype([("from_agg_id", "<i4"), ("level_id", "<i4"), ("to_agg_id", "<i4")])
-FM_POLICYTC = np.dtype([("level_id", "<i4"), ("agg_id", "<i4"), ("layer_id", "<i4"), ("profile_id", "<i4")])
-FM_PROFILE = np.dtype([("profile_id", "<i4"), ("calcrule_id", "<i4"), ("deductible1", "<f4"), ("deductible2", "<f4"),
-                       ("deductible3", "<f4"), ("attachment1", "<f4"), ("limit1", "<f4"), ("share1", "<f4"),
-                       ("share2", "<f4"), ("share3", "<f4")])
-FM_XREF = np.dtype([("output", "<i4"), ("agg_id", "<i4"), ("layer_id", "<i4")])
 SUMMARY_XREF = np.dtype([("item_id", "<i4"), ("summary_id", "<i4"), ("summaryset_id", "<i4")])
 
 
@@ -283,7 +271,7 @@ def model_frames(spec: ModelSpec) -> dict:
     """The same model as DataFrames with the Oasis CSV columns (for ``reference.write_model``; small sizes)."""
     import pandas as pd
 
-    f32 = lambda a: np.asarray(a, np.float32).astype(np.float64)  # noqa: E731  (exact in CSV)
+    f32 = lambda a: np.asarray(a, np.float32).astype(np.float64)
     ids, per_event, rows = footprint_chunk(spec, 1, spec.n_events)
     footprint = pd.DataFrame({"event_id": np.repeat(ids, per_event), "areaperil_id": rows["areaperil_id"],
                               "intensity_bin_id": rows["intensity_bin_id"], "probability": f32(rows["probability"])})
@@ -301,17 +289,17 @@ def model_frames(spec: ModelSpec) -> dict:
                                     "limit1": f32(ex["limit"])}),
         "fm_xref": pd.DataFrame({"output": item_ids, "agg_id": item_ids, "layer_id": 1}),
     }
-    portfolio = lambda col: pd.DataFrame({col: item_ids, "summary_id": 1, "summaryset_id": 1})  # noqa: E731
-    return dict(
-        footprint=footprint,
-        vulnerability=pd.DataFrame({c: (f32(vuln[c]) if c == "probability" else vuln[c]) for c in VULNERABILITY.names}),
-        damage_bins=pd.DataFrame({c: (f32(bins[c]) if bins.dtype[c].kind == "f" else bins[c]) for c in DAMAGE_BIN.names}),
-        events=pd.DataFrame({"event_id": np.arange(1, spec.n_events + 1)}),
-        occurrence=pd.DataFrame({"event_id": occ["event_id"], "period_no": occ["period_no"],
+    portfolio = lambda col: pd.DataFrame({col: item_ids, "summary_id": 1, "summaryset_id": 1})
+    return {
+        "footprint": footprint,
+        "vulnerability": pd.DataFrame({c: (f32(vuln[c]) if c == "probability" else vuln[c]) for c in VULNERABILITY.names}),
+        "damage_bins": pd.DataFrame({c: (f32(bins[c]) if bins.dtype[c].kind == "f" else bins[c]) for c in DAMAGE_BIN.names}),
+        "events": pd.DataFrame({"event_id": np.arange(1, spec.n_events + 1)}),
+        "occurrence": pd.DataFrame({"event_id": occ["event_id"], "period_no": occ["period_no"],
                                  "occ_year": occ["period_no"], "occ_month": month, "occ_day": day}),
-        items=items, coverages=pd.DataFrame({"coverage_id": np.arange(1, n + 1), "tiv": f32(ex["tiv"])}), fm=fm,
-        summary_map={"gulsummaryxref": portfolio("item_id"), "fmsummaryxref": portfolio("output")},
-        n_periods=spec.periods, return_periods=RETURN_PERIODS, quantiles=None)
+        "items": items, "coverages": pd.DataFrame({"coverage_id": np.arange(1, n + 1), "tiv": f32(ex["tiv"])}), "fm": fm,
+        "summary_map": {"gulsummaryxref": portfolio("item_id"), "fmsummaryxref": portfolio("output")},
+        "n_periods": spec.periods, "return_periods": RETURN_PERIODS, "quantiles": None}
 
 
 def check_generator(workdir: Path, spec: ModelSpec | None = None) -> list[str]:
@@ -622,7 +610,7 @@ def oasis_results(run_dir: Path, samples: int, n_periods: int) -> dict:
     return out
 
 
-def qilu_results(folder: Path, samples: int, n_periods: int, n_boot: int = 40) -> dict:
+def qilu_results(folder: Path, samples: int, n_periods: int, n_boot: int = 100) -> dict:
     """summary.json AAL/EP, the analytical mean from ylt sample -1, per-sample AALs and a bootstrap
     (over sample indices) standard error of the sampled EP points."""
     import pandas as pd
@@ -730,7 +718,7 @@ def profile_qilu(model: Path, samples: int, work: Path, rows: int) -> dict:
         name = "/".join(Path(file).parts[-2:]) + f":{func}"
         old = by_name.get(name, (0, 0.0, 0.0))
         by_name[name] = (old[0] + ncalls, old[1] + tottime, max(old[2], cumtime))
-    pick = lambda key: by_name.get(key, (0, 0.0, 0.0))  # noqa: E731
+    pick = lambda key: by_name.get(key, (0, 0.0, 0.0))
     total = pick("scripts/run.py:<module>")[2]
     execute = pick("engine/pipeline.py:execute")[2]
     kernel = pick("engine/kernels.py:occurrence_losses")
@@ -758,9 +746,9 @@ def engine_state(pinned: str | None) -> str:
     if pinned:
         return f"{pinned[:7]} (a `git archive` snapshot of it, run as `python <snapshot>/scripts/run.py`)"
     sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                         text=True).stdout.strip()
+                         text=True, check=False).stdout.strip()
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "engine", "configs"],
-                           capture_output=True, text=True).stdout.strip()
+                           capture_output=True, text=True, check=False).stdout.strip()
     return sha + (" plus uncommitted changes to engine/ or configs/" if dirty else "") + " (this checkout)"
 
 
@@ -896,18 +884,18 @@ def _fmt_m(x: float) -> str:
 
 def markdown(meta: dict, sizes: list[dict]) -> list[str]:
     out = [
-        f"Command: `{meta['command']}` (written {meta['written']}). Machine: {meta['machine']}; oasislmf "
-        f"{meta['oasislmf']}, numba {meta['numba']}; Qilu at commit {meta['engine']}.",
+        (f"Command: `{meta['command']}` (written {meta['written']}). Machine: {meta['machine']}; oasislmf "
+        f"{meta['oasislmf']}, numba {meta['numba']}; Qilu at commit {meta['engine']}."),
         "",
-        "Model (synthetic, written straight to the Oasis binaries by the script; checked byte-identical to "
+        ("Model (synthetic, written straight to the Oasis binaries by the script; checked byte-identical to "
         "`tests/oasis/reference.write_model` and read back by `engine.oasis.files`): L locations with one "
         "item, coverage and areaperil each, TIV lognormal around 1 M; 4 vulnerability functions over 50 "
         "intensity bins and 20 damage bins (a zero point bin, 19 equal bins, midpoint interpolation); each "
         "event hits a contiguous run of about 5% of the locations (10% of the cells with two intensity bins, "
         "0.7/0.3); P = E periods, each event once in a random period; per-item deductible (1-5% of TIV) and "
-        "limit (50-90%), FM calcrule 1.",
+        "limit (50-90%), FM calcrule 1."),
         "",
-        f"Oasis: the pipeline oasislmf generates for gul + il with {meta['partitions']} event partitions "
+        (f"Oasis: the pipeline oasislmf generates for gul + il with {meta['partitions']} event partitions "
         "(its default, one per core): `fmpy --create-financial-structure-files`, then per partition "
         "`evepy p N | gulmc --random-generator=2 -S<S> -L1e-06 -a0 | tee fifo/gul_Pp | fmpy -a2 > fifo/il_Pp` "
         "with `summarypy -t gul|il -1` on each stream teed into the work folders, then `aalpy -a` (PALT) and "
@@ -917,25 +905,27 @@ def markdown(meta: dict, sizes: list[dict]) -> list[str]:
         "thread). Numba caches warm on both sides (a tiny run first); timed: everything from process start "
         "to exit (imports, reading inputs, all tools, writing outputs). Peak RSS = the largest sum of RSS "
         "over the process tree (psutil, every 50 ms; shared pages count once per process); CPU s = user + "
-        "sys of the tree. The two sides run one after the other, never together.",
+        "sys of the tree. The two sides run one after the other, never together."),
         "",
-        "Agreement: *mean rel* = |Qilu/Oasis - 1| of the portfolio analytical-mean AAL (Oasis PALT SampleType "
+        ("Agreement: *mean rel* = |Qilu/Oasis - 1| of the portfolio analytical-mean AAL (Oasis PALT SampleType "
         "1; Qilu YLT sample -1 summed / P), target 1e-5; *sampled z* = (Qilu - Oasis) sampled AAL (PALT "
         "SampleType 2; Qilu summary.json `aal`) over the SE of that difference (secondary-uncertainty noise "
         "of both runs, sd over samples of the per-sample AAL / sqrt(S); the events are common); *EP z* = the "
         "largest |difference| / SE of the full-uncertainty OEP/AEP points (Oasis EPT EPCalc 2 vs Qilu "
         f"summary.json) at {', '.join(map(str, EP_POINTS))} years (SE: bootstrap over Qilu's sample indices, "
         "x sqrt 2); *EP mean rel* = the largest relative difference of the analytical-mean OEP/AEP points "
-        "(EPCalc 1 vs Qilu's sample -1 YLT).",
+        "(EPCalc 1 vs Qilu's sample -1 YLT)."),
     ]
     for size in sizes:
-        out += ["", f"### E = {size['events']:,} events x L = {size['locations']:,} locations "
-                    f"(P = {size['periods']:,} periods, {size['footprint_rows']:,} footprint rows)", "",
-                "| samples | Oasis wall s | Qilu wall s | speed-up Oasis/Qilu | Oasis peak RSS MB | Qilu peak RSS MB "
-                "| Oasis CPU s | Qilu CPU s | mean rel gul / il | sampled z gul / il | EP z max | EP mean rel max |",
-                "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"]
+        out += ["", (f"### E = {size['events']:,} events x L = {size['locations']:,} locations "
+                    f"(P = {size['periods']:,} periods, {size['footprint_rows']:,} footprint rows)"), "",
+                ("| samples | Oasis wall s | Qilu wall s | speed-up Oasis/Qilu | Oasis peak RSS MB | Qilu peak RSS MB "
+                "| Oasis CPU s | Qilu CPU s | other load, cores O / Q | mean rel gul / il | sampled z gul / il "
+                "| EP z max | EP mean rel max |"),
+                "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|---:|"]
         for samples, runs in size["runs"].items():
-            med = lambda side, key: float(np.median([r[side][key] for r in runs]))  # noqa: E731
+            def med(side, key, runs=runs):
+                return float(np.median([r[side][key] for r in runs]))
             r = sorted(runs, key=lambda x: x["qilu"]["wall_s"])[len(runs) // 2]
             a = r["agreement"]
             ep_z = max(abs(v["full_z"]) for k in ("gul", "il") for v in a[k]["ep"].values()
@@ -947,6 +937,7 @@ def markdown(meta: dict, sizes: list[dict]) -> list[str]:
                 f"| {samples}{note} | {med('oasis', 'wall_s'):.1f} | {med('qilu', 'wall_s'):.1f} | "
                 f"{med('oasis', 'wall_s') / med('qilu', 'wall_s'):.2f} | {med('oasis', 'peak_rss_mb'):,.0f} | "
                 f"{med('qilu', 'peak_rss_mb'):,.0f} | {med('oasis', 'cpu_s'):.1f} | {med('qilu', 'cpu_s'):.1f} | "
+                f"{med('oasis', 'others_cores'):.2f} / {med('qilu', 'others_cores'):.2f} | "
                 f"{a['gul']['aal_mean_rel']:.1e} / {a['il']['aal_mean_rel']:.1e} | "
                 f"{a['gul']['aal_diff_z']:+.2f} / {a['il']['aal_diff_z']:+.2f} | {ep_z:.2f} | {ep_rel:.1e} |")
         out += ["", "Values (M, portfolio; sampled AAL ± SE of the difference):", "",
@@ -966,12 +957,12 @@ def markdown(meta: dict, sizes: list[dict]) -> list[str]:
         for samples, runs in multi.items():
             walls = {side: [r[side]["wall_s"] for r in runs] for side in ("oasis", "qilu")}
             listed = {side: ", ".join(f"{w:.1f}" for w in v) for side, v in walls.items()}
-            out += ["", f"Noise: S = {samples} run {len(runs)} times: Oasis wall {listed['oasis']} s (spread "
+            out += ["", (f"Noise: S = {samples} run {len(runs)} times: Oasis wall {listed['oasis']} s (spread "
                         f"{_spread(walls['oasis'])}), Qilu {listed['qilu']} s (spread "
-                        f"{_spread(walls['qilu'])}); spread = (max - min) / median."]
+                        f"{_spread(walls['qilu'])}); spread = (max - min) / median.")]
         if "profile" in size:
             p = size["profile"]
-            out += ["", f"Where Qilu's time goes (S = {p['samples']}, `python -m cProfile scripts/run.py ...`, "
+            out += ["", (f"Where Qilu's time goes (S = {p['samples']}, `python -m cProfile scripts/run.py ...`, "
                         f"{p['profiled_s']:.1f} s profiled): `engine/kernels.py:occurrence_losses` "
                         f"{p['kernel_s']:.1f} s ({100 * p['kernel_s'] / p['profiled_s']:.0f}%) in "
                         f"{p['kernel_calls']} calls (one mean pass and one sampled pass per chunk and per "
@@ -980,14 +971,15 @@ def markdown(meta: dict, sizes: list[dict]) -> list[str]:
                         f"event building `simulate_events` {p['events_s']:.1f} s; plan (reading the model) "
                         f"{p['plan_s']:.1f} s; metrics and output `_write_results` {p['write_results_s']:.1f} s; "
                         f"the rest (~{p['profiled_s'] - p['execute_s']:.1f} s) is start-up: imports, Hydra, "
-                        "config."]
+                        "config.")]
     others = [r[side]["others_cores"] for s in sizes for runs in s["runs"].values() for r in runs
               for side in ("oasis", "qilu")]
-    out += ["", f"The machine is shared: before each side the script waits until other processes use under "
+    out += ["", (f"The machine is shared: before each side the script waits until other processes use under "
                 f"0.25 cores; during the runs they used {min(others):.2f}-{max(others):.2f} cores on average "
-                "(machine busy time minus the run's own CPU time). Goal (issue): Qilu at least 10x faster end to "
-                "end for equal results."]
-    out += [f"{n}" for n in meta["notes"]]
+                "(machine busy time minus the run's own CPU time; column *other load*). Goal (issue): Qilu at least 10x faster end to "
+                "end for equal results.")]
+    for note in meta["notes"]:
+        out += ["", note]
     return out
 
 
