@@ -14,6 +14,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from engine.config import CONFIG_DIR, ConfigError, register_schema, to_settings
+from engine.oasis.files import OasisFormatError
 from engine.portfolio import PortfolioError
 
 
@@ -45,7 +46,7 @@ def key_matches(key: str, pattern: str) -> bool:
 def _hydra_main(cfg: DictConfig) -> None:
     try:
         run_from_config(cfg)
-    except (ConfigError, PortfolioError, FileExistsError, FileNotFoundError) as err:
+    except (ConfigError, PortfolioError, OasisFormatError, FileExistsError, FileNotFoundError) as err:
         print(f"qilu-run: error: {err}", file=sys.stderr)
         sys.exit(2)
 

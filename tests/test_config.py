@@ -86,3 +86,16 @@ def test_cli_reports_bad_value_cleanly(tmp_path):
     assert proc.stderr.startswith("qilu-run: error: config key 'run.n_years'")
     assert "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_reports_a_broken_oasis_model_cleanly(tmp_path):
+    model = tmp_path / "model"
+    (model / "static").mkdir(parents=True)
+    (model / "input").mkdir()
+    (model / "static" / "damage_bin_dict.csv").write_text("bin_index,bin_from,bin_to,interpolation,damage_type\n1,0,0,0,0\n")
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "run.py"), "model=oasis", f"model.dir={model}",
+                           f"output.dir={tmp_path / 'o'}"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("qilu-run: error:") and "vulnerability" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()
