@@ -7,7 +7,6 @@ in (year, event, key) order.
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,13 +149,9 @@ def _write_results(plan: RunPlan, folder: RunFolder, perspective: str, year_rows
     ep_frame(trials, names, curve_keys, n_trials).to_parquet(folder.path(f"{prefix}ep_curves.parquet"))
     premium_frame(summary).to_csv(folder.path(f"{prefix}premiums.csv"), index=False)
     if cfg.output.plots:
-        curves = summary_curves(trials, names, default_keys(names), 0)
+        curves = summary_curves(trials, names, default_keys(names))
         title = (f"{cfg.portfolio.name}: {len(plan.years):,} years, "
                  f"{'insured' if perspective == 'il' else 'ground-up'} loss"
                  + (f" — PLACEHOLDER peril {', '.join(placeholder)}" if placeholder else ""))
         plot_ep_curves(curves, n_trials, folder.path(f"{prefix}ep_curves.png"), title)
     return summary
-
-
-def load_summary(folder: Path) -> dict:
-    return json.loads((Path(folder) / "summary.json").read_text())

@@ -42,7 +42,7 @@ def plot_ep_curves(curves: dict, n_trials: int, path: Path, title: str = "") -> 
     tmp.replace(path)
 
 
-def summary_curves(year_rows: dict, key_names, wanted, n_trials_samples: int) -> dict:
+def summary_curves(year_rows: dict, key_names, wanted) -> dict:
     """Pick the rows of the ``wanted`` keys from pooled year rows (samples already selected)."""
     out = {}
     for name in wanted:

@@ -57,6 +57,12 @@ def test_unknown_key_fails_at_composition(override):
     ("peril.typhoon.kind=tsunami", "unknown peril kind 'tsunami'; valid peril kinds: ['typhoon']"),
     ("peril.typhoon.mode=forecast", "mode 'forecast' is not one of"),
     ("+climate.frequency.flood=1.2", "names no peril of this run"),
+    ("output.perspectives=[gul]", "output.perspectives"),
+    ("output.perspectives=[il,il]", "output.perspectives"),
+    ("output.ord_formats=[xlsx]", "output.ord_formats"),
+    ("output.keys=[portfolio,planet]", "output.keys"),
+    ("model.kind=catmodel", "model.kind"),
+    ("model=oasis", "model.dir"),
 ])
 def test_invalid_values_name_the_key(override, message, tmp_path):
     cfg = compose_config(override, f"output.dir={tmp_path}")
