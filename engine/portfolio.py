@@ -20,14 +20,18 @@ policy_id              no        default: the risk id
 policy_deductible      no        CNY on the policy's summed loss, 0 (same on all its rows)
 policy_limit           no        CNY, default unlimited (same on all its rows)
 quantity, quantity_unit no       informative (mu planted, buildings)
+site_<name>            no        a numeric site attribute perils read (e.g. ``site_elevation_m``,
+                                 ``site_floodplain``); same value on every row of a site
 =====================  ========  ==========================================================
 
-Risks at the same coordinates share a site; perils evaluate hazard at sites only.
+Risks at the same coordinates share a site; perils evaluate hazard at sites only. Site attributes
+given in the file override what a peril would derive from the coordinates (see each peril).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -47,11 +51,18 @@ class PortfolioError(ValueError):
 
 @dataclass(frozen=True)
 class Sites:
-    """Where hazard is evaluated: float64[S] ``lon``, ``lat`` (WGS-84), int64[S] ``county``."""
+    """Where hazard is evaluated: float64[S] ``lon``, ``lat`` (WGS-84), int64[S] ``county``, and
+    ``attributes``: name -> float64[S] from the portfolio's ``site_<name>`` columns (NaN where a
+    site has no value: the peril derives it)."""
 
     lon: np.ndarray
     lat: np.ndarray
     county: np.ndarray
+    attributes: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def attribute(self, name: str):
+        """float64[S] attribute ``name`` (NaN where missing), or None if the portfolio has no such column."""
+        return self.attributes.get(name)
 
     def __len__(self) -> int:
         return len(self.lon)
@@ -231,10 +242,33 @@ def validate(frame: pd.DataFrame, products, asset_classes, source="portfolio", c
     site_coords, site_index = np.unique(coords, axis=0, return_inverse=True)
     site_county = np.zeros(len(site_coords), np.int64)
     site_county[site_index] = df["county"].to_numpy()
-    sites = Sites(site_coords[:, 0].copy(), site_coords[:, 1].copy(), site_county)
+    sites = Sites(site_coords[:, 0].copy(), site_coords[:, 1].copy(), site_county,
+                  _site_attributes(df, site_index, len(site_coords), source, row_no))
     return Portfolio(
         table=df.reset_index(drop=True), sites=sites, site_index=site_index.astype(dtypes.SITE),
         policy_ids=policy_ids, policy_index=policy_index.astype(np.int32),
         policy_deductible=policy_terms[("policy_deductible", "min")].to_numpy(float),
         policy_limit=policy_terms[("policy_limit", "min")].to_numpy(float),
         uid=stable_uid(df["risk_id"].to_numpy()), checksum=checksum)
+
+
+def _site_attributes(df: pd.DataFrame, site_index: np.ndarray, n_sites: int, source, row_no) -> dict:
+    """``site_<name>`` columns as float64[S] arrays; one value per site (NaN: let the peril derive it)."""
+    out = {}
+    for column in [c for c in df.columns if str(c).startswith("site_") and len(str(c)) > 5]:
+        values = pd.to_numeric(df[column], errors="coerce")
+        bad = values.isna() & df[column].notna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            _fail(source, f"'{df[column].iloc[i]}' is not a number (site attributes are numeric; "
+                          "use 0/1 for flags)", row_no(i), column)
+        v = values.to_numpy(float)
+        per_site = np.full(n_sites, np.nan)
+        per_site[site_index] = v
+        clash = ~(np.isclose(per_site[site_index], v) | (np.isnan(v) & np.isnan(per_site[site_index])))
+        if clash.any():
+            i = int(np.flatnonzero(clash)[0])
+            _fail(source, f"risks at the same coordinates give different {column} values; give every "
+                          "row of a site the same value", row_no(i), column)
+        out[str(column)[5:]] = per_site
+    return out

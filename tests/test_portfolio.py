@@ -141,3 +141,19 @@ def test_oed_unknown_occupancy(tmp_path):
     oed.to_csv(path, index=False)
     with pytest.raises(PortfolioError, match="OccupancyCode"):
         load_portfolio(path, PRODUCTS, CLASSES, default_product="cat_property")
+
+
+def test_site_attributes_from_site_columns():
+    frame = pd.DataFrame({"risk_id": ["a", "b", "c"], "lon": [117.03, 117.03, 118.74], "lat": [36.66, 36.66, 36.86],
+                          "product": ["cat_property"] * 3, "asset_class": ["residential"] * 3,
+                          "value": [100.0] * 3, "sum_insured": [80.0] * 3,
+                          "site_elevation_m": [25.0, 25.0, None], "site_floodplain": [1, 1, 0]})
+    sites = validate(frame, PRODUCTS, CLASSES).sites
+    order = np.argsort(sites.lon)
+    assert np.allclose(sites.attribute("floodplain")[order], [1.0, 0.0])
+    assert sites.attribute("elevation_m")[order][0] == 25.0 and np.isnan(sites.attribute("elevation_m")[order][1])
+    assert sites.attribute("slope") is None
+    with pytest.raises(PortfolioError, match="row 2, column 'site_floodplain': risks at the same coordinates"):
+        validate(frame.assign(site_floodplain=[1, 0, 0]), PRODUCTS, CLASSES)
+    with pytest.raises(PortfolioError, match="row 2, column 'site_elevation_m': 'high' is not a number"):
+        validate(frame.assign(site_elevation_m=["high", 25.0, 3.0]), PRODUCTS, CLASSES)
