@@ -19,7 +19,9 @@ Plain arrays in, arrays out, grouped into four records (namedtuples numba unders
 * ``Curves`` — the compiled :class:`engine.vulnerability.Vulnerability` tables (``bin_mean``
   float64[D] is each damage bin's mean: its midpoint for Qilu's curves, Oasis' ``interpolation``), with
   ``curve_index`` int32[n_run_perils, n_classes] and ``measure_col`` int32[C] already mapped to
-  this run's perils and footprint measures.
+  this run's perils and footprint measures. ``curve_next`` int32[C] chains further curves of the
+  same (peril, class) on other measures (-1 ends the chain), e.g. wind and flood depth for a
+  building under a typhoon: components are independent and combine as ``1 - prod(1 - d_j)``.
 
 Mean mode (``n_samples == 0``) uses each intensity bin's mean damage ratio (the Oasis analytical
 mean, sample -1) and also returns a first-order (delta-method) variance of each row's loss from
@@ -66,7 +68,11 @@ def check_records(ex, pol) -> None:
         raise ValueError(f"Exposure.flags of risk {bad} is {ex.flags[bad]}, its terms and policy need {expected[bad]}; "
                          "build flags with risk_flags() from the same Policies")
 Policies = namedtuple("Policies", "deductible limit")
-Curves = namedtuple("Curves", "curve_index measure_col x_max mean var cdf bin_low bin_high susceptibility bin_mean")
+Curves = namedtuple("Curves", "curve_index measure_col x_max mean var cdf bin_low bin_high susceptibility bin_mean "
+                               "curve_next")
+
+#: Salt that separates the damage draws of a class's second, third... curve (component j >= 1).
+COMPONENT_SALT = np.uint64(0x9E3779B97F4A7C15)
 
 
 
@@ -139,7 +145,7 @@ def intensity_bin(x, x_max, n_bins):
 
 
 Scratch = namedtuple("Scratch", "t_risk t_loss t_var pol_slot t_pol pol_sum leaf_slot t_leaf leaf_loss leaf_var "
-                                "leaf_exp s_event s_risk s_damage s_var damage ev_curve ev_col ev_scale ev_sus")
+                                "leaf_exp s_event s_risk s_damage s_var damage ev_curve ev_col ev_scale ev_sus ev_count")
 
 
 def _scratch(n_risks, n_pol, n_leaves, n_classes, q_dim, cap):
@@ -148,7 +154,7 @@ def _scratch(n_risks, n_pol, n_leaves, n_classes, q_dim, cap):
                    np.empty(n_leaves, np.int32), np.zeros((n_leaves, q_dim)), np.zeros(n_leaves), np.zeros(n_leaves),
                    np.empty(cap, np.int64), np.empty(cap, np.int32), np.empty((cap, q_dim)), np.empty(cap),
                    np.empty(q_dim), np.empty(n_classes, np.int32), np.empty(n_classes, np.int32),
-                   np.empty(n_classes), np.empty(n_classes))
+                   np.empty(n_classes), np.empty(n_classes), np.empty(n_classes, np.int32))
 
 
 _scratch_jit = kernel(_scratch)
@@ -163,7 +169,7 @@ def _ensure(sc, needed_t, needed_s):
                    sc.pol_slot, sc.t_pol, sc.pol_sum, sc.leaf_slot, sc.t_leaf, sc.leaf_loss, sc.leaf_var,
                    sc.leaf_exp, _grow1(sc.s_event, needed_s), _grow1(sc.s_risk, needed_s),
                    _grow2(sc.s_damage, needed_s), _grow1(sc.s_var, needed_s), sc.damage, sc.ev_curve, sc.ev_col,
-                   sc.ev_scale, sc.ev_sus)
+                   sc.ev_scale, sc.ev_sus, sc.ev_count)
 
 
 @kernel
@@ -208,6 +214,55 @@ def _mixture_damage(fp, cv, n0, n1, col, c, scale, sus, sampled, n_samples, key,
 
 
 @kernel
+def _any_hazard(fp, cv, n, c):
+    """True if any curve of the chain starting at ``c`` reads a positive intensity at entry ``n``."""
+    while c >= 0:
+        col = cv.measure_col[c]
+        if col >= 0 and fp.intensity[n, col] > 0.0:
+            return True
+        c = cv.curve_next[c]
+    return False
+
+
+@kernel
+def _combined_damage(fp, cv, n, c, sus, sampled, n_samples, seed, rng_id, uid, damage):
+    """Damage of a risk whose class has several curves (chain head ``c``) at footprint entry ``n``.
+
+    Components are independent: D = 1 - prod_j (1 - d_j). Sampled mode draws component j with
+    ``uniform_at(pair_key(seed, rng_id, uid ^ j * COMPONENT_SALT), q)`` (component 0 keeps the
+    single-curve key). Mean mode: E[D] = 1 - prod (1 - m_j), Var[D] = prod (v_j + (1 - m_j)^2)
+    - prod (1 - m_j)^2. Writes ``sus * D`` to ``damage`` and returns the variance of that (mean mode).
+    """
+    n_bins = cv.mean.shape[1]
+    q_dim = max(n_samples, 1)
+    for q in range(q_dim):
+        damage[q] = 1.0   # survival (1 - D) accumulates here
+    second = 1.0
+    j = 0
+    while c >= 0:
+        col = cv.measure_col[c]
+        x = fp.intensity[n, col] if col >= 0 else 0.0
+        if x > 0.0:
+            g = min(int(x * (n_bins / cv.x_max[c])), n_bins - 1)
+            if sampled:
+                key = pair_key(seed, rng_id, uid ^ (COMPONENT_SALT * np.uint64(j)))
+                cdf_row = cv.cdf[c, g]
+                for q in range(n_samples):
+                    damage[q] *= 1.0 - draw_damage_in_bin(cdf_row, cv.bin_low, cv.bin_high, cv.bin_mean,
+                                                          uniform_at(key, q + 1))
+            else:
+                m = cv.mean[c, g]
+                damage[0] *= 1.0 - m
+                second *= cv.var[c, g] + (1.0 - m) * (1.0 - m)
+        j += 1
+        c = cv.curve_next[c]
+    var = 0.0 if sampled else max(second - damage[0] * damage[0], 0.0) * sus * sus
+    for q in range(q_dim):
+        damage[q] = sus * (1.0 - damage[q])
+    return var
+
+
+@kernel
 def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
     """Hot loop of one event: damage -> risk terms -> leaf (or the policy queue, or season records).
 
@@ -222,10 +277,18 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
     uncertain = fp.uncertain[e] != 0
     for k in range(sc.ev_curve.shape[0]):  # per asset class, what this event's peril and day mean
         c = cv.curve_index[peril_row, k]
-        col = cv.measure_col[c] if c >= 0 else -1
-        sc.ev_curve[k] = c if col >= 0 else -1
-        sc.ev_col[k] = col
-        sc.ev_scale[k] = n_bins / cv.x_max[c] if c >= 0 else 0.0
+        first = -1  # first curve whose measure the footprint carries; count of such curves
+        count = 0
+        while c >= 0:
+            if cv.measure_col[c] >= 0:
+                count += 1
+                if first < 0:
+                    first = c
+            c = cv.curve_next[c]
+        sc.ev_curve[k] = first
+        sc.ev_count[k] = count
+        sc.ev_col[k] = cv.measure_col[first] if first >= 0 else -1
+        sc.ev_scale[k] = n_bins / cv.x_max[first] if first >= 0 else 0.0
         sc.ev_sus[k] = cv.susceptibility[k, doy]
     n_t = 0
     n_tp = 0
@@ -251,7 +314,13 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
                 continue
             col = sc.ev_col[k]
             x = fp.intensity[n, col]
-            if single and not x > 0.0:
+            multi = sc.ev_count[k] > 1
+            if multi:
+                if not single:
+                    raise ValueError("hazard-intensity uncertainty is not supported for classes with several curves")
+                if not _any_hazard(fp, cv, n, c):
+                    continue
+            elif single and not x > 0.0:
                 continue
             if not single:
                 hit = False
@@ -278,6 +347,9 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
                 dvar = _mixture_damage(fp, cv, n, m, col, c, sc.ev_scale[k], sus, sampled, n_samples,
                                        pair_key(seed, fp.rng_id[e], ex.uid[r]),
                                        pair_key(seed, fp.rng_id[e], ex.uid[r] ^ HAZARD_SALT), sc.damage)
+            elif multi:
+                dvar = _combined_damage(fp, cv, n, cv.curve_index[peril_row, k], sus, sampled, n_samples, seed, fp.rng_id[e], ex.uid[r],
+                                        sc.damage)
             else:
                 g = int(x * sc.ev_scale[k])
                 if g >= n_bins:

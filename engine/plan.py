@@ -117,7 +117,8 @@ def build_plan(settings: Settings) -> RunPlan:
         if row >= 0:
             curve_index[i] = vuln.curve_index[row]
     curves = Curves(curve_index, vuln.measure_columns(measures), vuln.x_max, vuln.mean, vuln.var, vuln.cdf,
-                    vuln.bin_low, vuln.bin_high, vuln.susceptibility, (vuln.bin_low + vuln.bin_high) / 2)
+                    vuln.bin_low, vuln.bin_high, vuln.susceptibility, (vuln.bin_low + vuln.bin_high) / 2,
+                    vuln.curve_next)
     run = settings.config.run
     perspectives = tuple((name, *{"il": (exposure, policies), "gul": ground_up(exposure)}[name])
                          for name in settings.config.output.perspectives)

@@ -53,7 +53,7 @@ def synthetic_inputs(n_sites: int, n_curves_classes: int = 3):
     row = vuln.peril_rows(["typhoon"])[0]
     curves = Curves(vuln.curve_index[row:row + 1].copy(), vuln.measure_columns(["wind_gust"]), vuln.x_max,
                     vuln.mean, vuln.var, vuln.cdf, vuln.bin_low, vuln.bin_high, vuln.susceptibility,
-                    (vuln.bin_low + vuln.bin_high) / 2)
+                    (vuln.bin_low + vuln.bin_high) / 2, vuln.curve_next)
     return exposure, policies, curves, 139 + 2 * 136
 
 

@@ -76,7 +76,7 @@ def make_curves():
         var=np.ascontiguousarray(np.stack([BIN_VAR, BIN_VAR])),
         cdf=np.ascontiguousarray(np.stack([cdf_row, cdf_row])),
         bin_low=BIN_LOW.copy(), bin_high=BIN_HIGH.copy(), bin_mean=(BIN_LOW + BIN_HIGH) / 2,
-        susceptibility=susceptibility)
+        susceptibility=susceptibility, curve_next=np.array([-1, -1], np.int32))
 
 
 def make_exposure(policies=None, **overrides):

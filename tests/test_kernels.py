@@ -493,3 +493,67 @@ def test_draw_damage_in_bin_with_oasis_bin_mean():
     a, b = 3 * 0.5 * (2 * 0.375 - 1) / 0.16, 2 * 0.5 * (2 - 3 * 0.375) / 0.4
     t = 0.2
     assert draw(0.5 + a * t * t + b * t) == pytest.approx(0.1 + t, abs=1e-12)
+
+
+# ---- several curves per (peril, class): independent components, D = 1 - prod(1 - d_j) -------------
+
+def _chained(m, second_col=0):
+    """The tiny curves with curve 1 chained after curve 0 (house and crop get both) and reading
+    footprint column ``second_col`` (-1: absent)."""
+    return m.curves._replace(measure_col=np.array([1, second_col], np.int32),
+                             curve_next=np.array([1, -1], np.int32))
+
+
+@pytest.mark.parametrize("x0, g0, x1, g1", [(15.0, 1, 99.0, 3), (25.0, 2, 12.0, 1), (0.0, 0, 35.0, 3)])
+def test_two_curves_mean_and_variance_by_hand(tiny_model, x0, g0, x1, g1):
+    # house, value 1000, no terms: curve 0 reads column 1 (x1 -> bin g1), curve 1 reads column 0
+    # (x0 -> bin g0). E[D] = 1 - (1 - m1)(1 - m0); Var[D] = (v1 + (1 - m1)^2)(v0 + (1 - m0)^2) - (1 - m1)^2 (1 - m0)^2
+    m = tiny_model
+    ex, pol = _single_risk(m)
+    cv = _chained(m)
+    fp = m.footprint_from([(7, 2000, 150, [(0, x0, x1)])])
+    out = occurrence_losses(fp, ex, pol, cv, 4, SEED, 0)
+    m0, v0, m1, v1 = m.bin_mean[g0], m.bin_var[g0], m.bin_mean[g1], m.bin_var[g1]
+    mean = 1.0 - (1.0 - m1) * (1.0 - m0)
+    var = (v1 + (1 - m1) ** 2) * (v0 + (1 - m0) ** 2) - ((1 - m1) * (1 - m0)) ** 2
+    assert out[2][0, 0] == pytest.approx(1000.0 * mean, rel=1e-12)
+    assert out[3][0] == pytest.approx(1000.0 ** 2 * var, rel=1e-12)
+    # sampled: the sample mean agrees within 4 standard errors, draws in [0, 1000]
+    n_samples = 20_000
+    loss = occurrence_losses(fp, ex, pol, cv, 4, SEED, n_samples)[2][0]
+    assert abs(loss.mean() - 1000.0 * mean) < 4.0 * 1000.0 * np.sqrt(var / n_samples)
+    assert loss.min() >= 0.0 and loss.max() <= 1000.0
+
+
+def test_two_curves_component_draws_follow_documented_keys(tiny_model):
+    # component 0 keeps the single-curve key, component 1 uses uid ^ COMPONENT_SALT
+    from engine.kernels import COMPONENT_SALT
+    m = tiny_model
+    ex, pol = _single_risk(m)
+    fp = m.footprint_from([(7, 2000, 150, [(0, 99.0, 35.0)])])   # both curves in bin 3
+    loss = occurrence_losses(fp, ex, pol, _chained(m), 4, SEED, 32)[2][0]
+    k0 = np.uint64(pair_key(SEED, 7, ex.uid[0]))
+    k1 = np.uint64(pair_key(SEED, 7, ex.uid[0] ^ COMPONENT_SALT))
+    cdf = np.array([0.0, 0.2, 0.5, 1.0])
+    expected = [1000.0 * (1.0 - (1.0 - reference_draw(cdf, BIN_LOW, BIN_HIGH, uniform_at(k0, q)))
+                          * (1.0 - reference_draw(cdf, BIN_LOW, BIN_HIGH, uniform_at(k1, q)))) for q in range(1, 33)]
+    np.testing.assert_allclose(loss, expected, rtol=1e-12)
+
+
+def test_chained_curve_on_an_absent_measure_changes_nothing(tiny_model):
+    # the second curve reads a measure the footprint does not carry: results equal the single curve's
+    m = tiny_model
+    for n_samples in (0, 8):
+        plain = occurrence_losses(m.footprint, m.exposure, m.policies, m.curves, m.n_keys, SEED, n_samples)
+        chained = occurrence_losses(m.footprint, m.exposure, m.policies, _chained(m, -1), m.n_keys, SEED, n_samples)
+        for a, b in zip(plain, chained):
+            assert np.array_equal(a, b)
+
+
+def test_two_curves_hit_when_only_the_second_measure_is_positive(tiny_model):
+    # column 1 (curve 0) is 0 but column 0 (curve 1) is 35: the house is damaged by curve 1 alone
+    m = tiny_model
+    ex, pol = _single_risk(m)
+    fp = m.footprint_from([(7, 2000, 150, [(0, 35.0, 0.0)])])
+    out = occurrence_losses(fp, ex, pol, _chained(m), 4, SEED, 0)
+    assert out[2][0, 0] == pytest.approx(1000.0 * m.bin_mean[3], rel=1e-12)

@@ -92,7 +92,8 @@ def build_oasis_plan(settings: Settings) -> RunPlan:
     curves = Curves(curve_index=np.arange(len(vuln_ids), dtype=np.int32)[None, :], measure_col=np.zeros(len(vuln_ids), np.int32),
                     x_max=np.full(len(vuln_ids), float(tables.n_intensity_bins)), mean=tables.mean, var=tables.var,
                     cdf=tables.cdf, bin_low=tables.bin_low, bin_high=tables.bin_high,
-                    susceptibility=np.ones((len(vuln_ids), 367)), bin_mean=tables.bin_mean)
+                    susceptibility=np.ones((len(vuln_ids), 367)), bin_mean=tables.bin_mean,
+                    curve_next=np.full(len(vuln_ids), -1, np.int32))
     peril = OasisPeril("oasis", str(static), occurrence, areaperils.astype(np.uint32))
     perspectives = tuple((name, *{"il": (exposure, policies), "gul": ground_up(exposure)}[name])
                          for name in cfg.output.perspectives)
