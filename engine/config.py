@@ -53,9 +53,14 @@ class VulnerabilityConfig:
 class ClimateConfig:
     name: str = "baseline"
     description: str = ""
-    # multiplicative factors per peril name (1 = today's climate); sources in the YAML
+    # global mean warming (deg C) above the model's baseline climate (about 2005-2024); each peril
+    # turns it into factors with its own per-degree sensitivities (peril.<name>.climate_sensitivity)
+    warming_c: float = 0.0
+    # explicit multiplicative factors (1 = today's climate) per peril kind or peril name; they
+    # override the warming-derived ones (stress tests). Sources in the YAML.
     frequency: Dict[str, float] = field(default_factory=dict)
     intensity: Dict[str, float] = field(default_factory=dict)
+    rainfall: Dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -194,9 +199,14 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
            f"choose from [csv, parquet], got {list(obj.output.ord_formats)}")
     _check(len(obj.peril) > 0, "peril", "choose at least one peril, e.g. peril=[typhoon]")
     _check(len(obj.product) > 0, "product", "choose at least one product")
-    for name, value in obj.climate.frequency.items() | obj.climate.intensity.items():
-        _check(value >= 0, f"climate.*.{name}", f"factors must be >= 0, got {value}")
-        _check(name in obj.peril, f"climate.*.{name}", f"names no peril of this run; perils: {sorted(obj.peril)}")
+    from perils import PERILS
+    _check(-1.0 <= obj.climate.warming_c <= 6.0, "climate.warming_c",
+           f"global warming above the baseline in deg C must be in [-1, 6], got {obj.climate.warming_c}")
+    for group in ("frequency", "intensity", "rainfall"):
+        for name, value in getattr(obj.climate, group).items():
+            _check(value >= 0, f"climate.{group}.{name}", f"factors must be >= 0, got {value}")
+            _check(name in obj.peril or name in PERILS.names(), f"climate.{group}.{name}",
+                   f"names no peril of this run ({sorted(obj.peril)}) and no peril kind ({sorted(PERILS.names())})")
 
     _check(obj.model.kind in ("qilu", "oasis"), "model.kind", f"'{obj.model.kind}' is not one of ['qilu', 'oasis']")
     model_dir = None

@@ -9,6 +9,14 @@ from engine.registry import Registry
 PERILS = Registry("peril kind")
 
 
+def climate_factor(climate, group: str, name: str, kind: str, derived: float = 1.0) -> float:
+    """A peril's climate factor ``group`` (``frequency``, ``intensity`` or ``rainfall``): the
+    climate config's explicit factor for the peril's name, else for its kind, else ``derived`` (what
+    the peril computes from ``climate.warming_c`` and its own per-degree sensitivities)."""
+    table = dict(getattr(climate, group, None) or {})
+    return float(table.get(name, table.get(kind, derived)))
+
+
 def build_peril(name: str, params: dict, climate):
     """The peril named ``name`` from its config dict, with the run's climate factors applied."""
     return PERILS.get(params.get("kind")).from_config(name, params, climate)

@@ -51,3 +51,26 @@ def test_stochastic_typhoon_years_are_deterministic(tmp_path):
     tracks = pd.read_parquet(a.folder / "tracks.parquet")
     assert tracks["event_id"].nunique() > 60            # about 2.4 storms a year near Shandong
     assert np.all(np.isfinite(tracks[["lat", "lon", "pressure_hpa", "vmax_ms"]].to_numpy()))
+
+
+def test_climate_factors_from_warming_and_explicit_overrides(tmp_path):
+    # ssp585_2050: warming 1.4 deg C over today; sensitivities (configs/peril/typhoon.yaml)
+    # frequency -5%/C, vmax +2.5%/C (pressure deficit: its square), rain +7%/C compounded
+    from engine.config import to_settings
+    from runner import compose_config
+
+    def typhoon(*overrides):
+        cfg = compose_config(f"output.dir={tmp_path}", *overrides)
+        return dict(to_settings(cfg, tmp_path).perils)["typhoon"]
+
+    today = typhoon()
+    assert (today.frequency_factor, today.intensity_factor, today.rainfall_factor) == (1.0, 1.0, 1.0)
+    future = typhoon("climate=ssp585_2050")
+    assert future.frequency_factor == pytest.approx(1 - 0.05 * 1.4)
+    assert future.intensity_factor == pytest.approx((1 + 0.025 * 1.4) ** 2)
+    assert future.rainfall_factor == pytest.approx(1.07 ** 1.4)
+    assert future.footprint.rain.scale == pytest.approx(today.footprint.rain.scale * 1.07 ** 1.4)
+    assert future.model().annual_rate == pytest.approx(today.model().annual_rate * 0.93)
+    # an explicit factor for the kind overrides the warming-derived one (stress tests)
+    stress = typhoon("climate=ssp585_2050", "+climate.frequency.typhoon=1.5")
+    assert stress.frequency_factor == 1.5 and stress.intensity_factor == future.intensity_factor

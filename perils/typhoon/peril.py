@@ -23,7 +23,7 @@ import pandas as pd
 from engine import dtypes
 from engine.config import params_from
 from engine.eventset import EventSet
-from perils import PERILS
+from perils import PERILS, climate_factor
 from perils.typhoon import besttrack
 from perils.typhoon.footprint import MEASURES, UNITS, FootprintParams, storm_footprint, typhoon_sites
 
@@ -39,7 +39,13 @@ class TyphoonParams:
     pool_radius_km: float = MISSING   # parent storms: centre within this distance of Shandong (km)
     sigma_doy: float = MISSING        # timing perturbation (days)
     footprint: Dict[str, Any] = field(default_factory=dict)   # FootprintParams: wind, rain, thresholds
+    # change per deg C of global warming (climate.warming_c): frequency_per_c (annual rate),
+    # vmax_per_c (maximum wind; the pressure deficit scales with its square), rain_per_c (rain
+    # rate, compounded). Values and sources in configs/peril/typhoon.yaml.
+    climate_sensitivity: Dict[str, float] = field(default_factory=dict)
     description: str = ""
+
+    SENSITIVITIES = ("frequency_per_c", "vmax_per_c", "rain_per_c")
 
 
 @lru_cache(maxsize=4)
@@ -88,7 +94,8 @@ class TyphoonPeril:
     params: TyphoonParams
     footprint: FootprintParams
     frequency_factor: float = 1.0
-    intensity_factor: float = 1.0
+    intensity_factor: float = 1.0   # multiplies the central-pressure deficit (maximum wind: its square root)
+    rainfall_factor: float = 1.0    # multiplies storm-total rain
     measures: tuple = MEASURES
     units: tuple = UNITS
     placeholder: bool = False
@@ -106,7 +113,18 @@ class TyphoonPeril:
         if not besttrack.FIRST_YEAR <= p.fit_first_year < p.fit_last_year <= besttrack.LAST_YEAR:
             raise ValueError(f"fit years must lie in {besttrack.FIRST_YEAR}..{besttrack.LAST_YEAR}")
         footprint = FootprintParams.from_dict(p.footprint)
-        return cls(name, p, footprint, float(climate.frequency.get(name, 1.0)), float(climate.intensity.get(name, 1.0)))
+        unknown = sorted(set(p.climate_sensitivity) - set(TyphoonParams.SENSITIVITIES))
+        if unknown:
+            raise ValueError(f"climate_sensitivity: unknown key(s) {unknown}; valid: {list(TyphoonParams.SENSITIVITIES)}")
+        dt = float(getattr(climate, "warming_c", 0.0) or 0.0)
+        sens = {k: float(p.climate_sensitivity.get(k, 0.0)) for k in TyphoonParams.SENSITIVITIES}
+        frequency = climate_factor(climate, "frequency", name, "typhoon", max(0.0, 1.0 + sens["frequency_per_c"] * dt))
+        intensity = climate_factor(climate, "intensity", name, "typhoon", max(0.0, 1.0 + sens["vmax_per_c"] * dt) ** 2)
+        rainfall = climate_factor(climate, "rainfall", name, "typhoon", (1.0 + sens["rain_per_c"]) ** dt)
+        if rainfall != 1.0:
+            footprint = dataclasses.replace(footprint, rain=dataclasses.replace(
+                footprint.rain, scale=footprint.rain.scale * rainfall))
+        return cls(name, p, footprint, frequency, intensity, rainfall)
 
     def model(self):
         m = fitted_model(self.params.fit_first_year, self.params.fit_last_year, self.params.pool_radius_km,
