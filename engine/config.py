@@ -20,6 +20,7 @@ from engine.pricing import PricingBasis
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CONFIG_DIR = PROJECT_ROOT / "configs"
+SCENARIO_DIR = PROJECT_ROOT / "scenarios"
 
 
 class ConfigError(ValueError):
@@ -102,7 +103,14 @@ PricingConfig = make_dataclass("PricingConfig", [(f.name, f.type, field(default=
 
 
 @dataclass
+class ScenarioConfig:
+    name: str = "baseline"
+    description: str = ""
+
+
+@dataclass
 class QiluConfig:
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     portfolio: PortfolioConfig = field(default_factory=PortfolioConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     peril: Dict[str, Any] = field(default_factory=dict)
@@ -124,9 +132,16 @@ def data_path(relative: str) -> str:
     return str(DATA_DIR / relative)
 
 
+def scenario_path(relative: str) -> str:
+    """Absolute path of a file in the repository's ``scenarios/`` folder (``${qilu_scenarios:...}``)."""
+    return str(SCENARIO_DIR / relative)
+
+
 def register_resolvers() -> None:
     if not OmegaConf.has_resolver("qilu_data"):
         OmegaConf.register_new_resolver("qilu_data", data_path)
+    if not OmegaConf.has_resolver("qilu_scenarios"):
+        OmegaConf.register_new_resolver("qilu_scenarios", scenario_path)
 
 
 def register_schema() -> None:

@@ -115,7 +115,7 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             track_writer.close()
 
         placeholder = [p.name for p in plan.inputs.perils if getattr(p, "placeholder", False)]
-        run_info = {"n_years": len(plan.years), "samples": cfg.run.samples, "n_events": n_events, "perils": perils,
+        run_info = {"scenario": cfg.scenario.name, "climate": cfg.climate.name, "n_years": len(plan.years), "samples": cfg.run.samples, "n_events": n_events, "perils": perils,
                     "products": list(plan.product_names), "perspectives": perspectives,
                     "metric_basis": "full uncertainty (years x samples)" if cfg.run.samples else "analytical mean",
                     "placeholder_perils": placeholder}

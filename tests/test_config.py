@@ -16,7 +16,7 @@ def options(group):
     return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
 
 
-@pytest.mark.parametrize("group", ["portfolio", "climate", "run", "compute", "output", "pricing"])
+@pytest.mark.parametrize("group", ["portfolio", "climate", "scenario", "run", "compute", "output", "pricing"])
 def test_every_single_option_composes_and_validates(group, tmp_path):
     for option in options(group):
         cfg = compose_config(f"{group}={option}", f"output.dir={tmp_path}")

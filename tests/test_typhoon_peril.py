@@ -12,7 +12,7 @@ WEIFANG = 370700   # prefecture adcode; its counties are 3707xx
 @pytest.fixture(scope="module")
 def lekima(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lekima")
-    out = run(tmp, "peril=[typhoon_lekima2019]", "run.n_years=1", "output.tracks=true", name="lekima")
+    out = run(tmp, "scenario=replay_lekima_2019", "output.tracks=true", name="lekima")
     return out
 
 

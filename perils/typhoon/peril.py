@@ -5,7 +5,8 @@ best tracks when the run starts (cached per process), simulates each year's stor
 ``engine.rng.year_generator(seed, <stream>, year)``; climate factors scale the annual storm rate
 (frequency) and the central-pressure deficit (intensity). Replay mode: the listed CMA storms
 (``"2019/1909"`` = year/CMA id, Lekima) happen in every simulated year, so a one-year run is the
-historical event. Each storm's footprint is :func:`perils.typhoon.footprint.storm_footprint`:
+historical event. Track-file mode: the storms of a user's file (:mod:`perils.typhoon.trackfile`,
+e.g. Lekima shifted 50 km west) likewise. Each storm's footprint is :func:`perils.typhoon.footprint.storm_footprint`:
 maximum 3-s gust at 10 m (``wind_gust``, m/s) and storm-total rain (``rain_total``, mm).
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from omegaconf import MISSING
 
@@ -25,15 +26,17 @@ from engine.config import params_from
 from engine.eventset import EventSet
 from perils import PERILS, climate_factor
 from perils.typhoon import besttrack
+from perils.typhoon.trackfile import read_track_file
 from perils.typhoon.footprint import MEASURES, UNITS, FootprintParams, storm_footprint, typhoon_sites
 
-MODES = ("stochastic", "replay")
+MODES = ("stochastic", "replay", "track_file")
 
 
 @dataclass
 class TyphoonParams:
     mode: str = "stochastic"
     replay_storms: List[str] = field(default_factory=list)   # "year/CMA id", e.g. "2019/1909" (Lekima)
+    track_file: Optional[str] = None   # mode track_file: a user's tracks (perils/typhoon/trackfile.py)
     fit_first_year: int = besttrack.FIRST_YEAR
     fit_last_year: int = besttrack.LAST_YEAR
     pool_radius_km: float = MISSING   # parent storms: centre within this distance of Shandong (km)
@@ -76,6 +79,12 @@ def replay_tracks(storms) -> list:
     return out
 
 
+@lru_cache(maxsize=8)
+def _track_file(path: str) -> tuple:
+    """The storms of a track file, read once per process (callers copy before changing them)."""
+    return tuple(read_track_file(path))
+
+
 _SITES: dict = {}
 
 
@@ -110,6 +119,10 @@ class TyphoonPeril:
             if not p.replay_storms:
                 raise ValueError("mode replay needs replay_storms, e.g. ['2019/1909'] (Lekima)")
             replay_tracks(p.replay_storms)   # fail now on an unknown storm
+        if p.mode == "track_file":
+            if not p.track_file:
+                raise ValueError("mode track_file needs track_file: <CSV or Parquet path>")
+            read_track_file(p.track_file)    # fail now on a bad file, before any work
         if not besttrack.FIRST_YEAR <= p.fit_first_year < p.fit_last_year <= besttrack.LAST_YEAR:
             raise ValueError(f"fit years must lie in {besttrack.FIRST_YEAR}..{besttrack.LAST_YEAR}")
         footprint = FootprintParams.from_dict(p.footprint)
@@ -137,6 +150,8 @@ class TyphoonPeril:
         """(start day of year, track) of each storm of a simulated year, intensity factor applied."""
         if self.params.mode == "replay":
             storms = replay_tracks(self.params.replay_storms)
+        elif self.params.mode == "track_file":
+            storms = [(doy, t.copy()) for doy, t in _track_file(str(self.params.track_file))]
         else:
             storms = [(s.start_doy, pd.DataFrame({"time_h": s.time_h, "lat": s.lat, "lon": s.lon,
                                                   "pressure_hpa": s.pressure_hpa, "vmax_ms": s.vmax_ms}))
