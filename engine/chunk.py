@@ -31,6 +31,7 @@ class ChunkResult:
     events: EventSet
     event_rows: dict   # perspective -> event-key columns
     year_rows: dict    # perspective -> year-key columns
+    basis: dict = None  # parametric covers: per (event, risk) payout and modelled indemnity
 
     @property
     def nbytes(self) -> int:
@@ -136,6 +137,30 @@ def year_key_losses(events: EventSet, rows: dict, n_samples: int) -> dict:
     return {c: v[order] for c, v in out.items()}
 
 
+def add_index_payouts(rows: dict, events: EventSet, inputs: ChunkInputs, ex, measures: tuple) -> dict:
+    """Event-key rows with the parametric covers' payouts added (same in every sample: no uncertainty
+    once the index is known)."""
+    from engine.parametric import index_payouts
+
+    par = inputs.parametric
+    event, prisk, payout = index_payouts(events, par, measures)
+    if event.size == 0:
+        return rows
+    n_up = ex.leaf_keys.shape[1]
+    keys = ex.leaf_keys[par.leaf[prisk]].ravel()
+    p_event = np.repeat(event, n_up)
+    p_pay = np.repeat(payout, n_up)
+    p_exp = np.repeat(par.limit[prisk], n_up)
+    n_q = rows["samples"].shape[1]
+    code, (mean, var, exposure, samples) = _reduce_rows(
+        np.concatenate([rows["event"], p_event]), np.concatenate([rows["key"], keys]), inputs.n_keys,
+        [np.concatenate([rows["mean"], p_pay]), np.concatenate([rows["var"], np.zeros(p_pay.size)]),
+         np.concatenate([rows["exposure"], p_exp]),
+         np.concatenate([rows["samples"], np.repeat(p_pay[:, None], n_q, axis=1)])])
+    return {"event": code // inputs.n_keys, "key": (code % inputs.n_keys).astype(dtypes.KEY), "mean": mean,
+            "var": var, "exposure": exposure, "samples": samples}
+
+
 def run_chunk(inputs: ChunkInputs, years: np.ndarray, measures: tuple) -> ChunkResult:
     """Simulate and price one chunk of years (pure: same inputs and years, same result)."""
     years = np.asarray(years, dtype=dtypes.YEAR)
@@ -144,7 +169,13 @@ def run_chunk(inputs: ChunkInputs, years: np.ndarray, measures: tuple) -> ChunkR
     event_rows, year_rows = {}, {}
     for name, ex, pol in inputs.perspectives:
         rows = event_key_losses(fp, inputs, ex, pol)
+        if name == "il" and inputs.parametric is not None:
+            rows = add_index_payouts(rows, events, inputs, ex, measures)
         order = np.lexsort((rows["key"], rows["event"]))  # events are already in (year, doy, id) order
         event_rows[name] = {c: v[order] for c, v in rows.items()}
         year_rows[name] = year_key_losses(events, event_rows[name], inputs.samples)
-    return ChunkResult(years, events, event_rows, year_rows)
+    basis = None
+    if inputs.parametric is not None:
+        from engine.parametric import basis_table
+        basis = basis_table(events, inputs.parametric, measures, fp, inputs.curves, inputs.seed)
+    return ChunkResult(years, events, event_rows, year_rows, basis)

@@ -76,6 +76,8 @@ class TableWriter:
         for name, values in columns.items():
             if name == "key":
                 arrays.append(pa.DictionaryArray.from_arrays(pa.array(values, pa.int32()), self.key_dictionary))
+            elif np.asarray(values).dtype == object:   # text: typed, so an empty chunk keeps the schema
+                arrays.append(pa.array(values, pa.string()))
             else:
                 arrays.append(pa.array(values))
             names.append(name)

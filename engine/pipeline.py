@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from engine import eventset as es
@@ -64,6 +65,23 @@ class _Chunker:
             self.size = int(max(1, min(self.budget / per_year, 4 * self.size)))
 
 
+def _write_basis_risk(plan: RunPlan, folder, parts) -> list:
+    """basis_risk_events.parquet (per event and parametric risk) and basis_risk.csv (statistics);
+    returns the per-product rows for summary.json."""
+    from engine.basis_risk import basis_risk
+
+    table = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in parts[0]}) if parts else \
+        pd.DataFrame({"event_id": [], "year": [], "risk": [], "payout": [], "indemnity": []})
+    table["risk"] = table["risk"].astype(np.int64)
+    events = table.assign(risk_id=plan.portfolio.table["risk_id"].to_numpy()[table["risk"].to_numpy()])
+    events.drop(columns="risk").to_parquet(folder.path("basis_risk_events.parquet"), index=False)
+    stats = basis_risk(table, plan.portfolio.table, plan.inputs.parametric.risk, len(plan.years))
+    stats.to_csv(folder.path("basis_risk.csv"), index=False)
+    overall = stats[stats["county"] == "all"].drop(columns="county")
+    return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
+            for row in overall.to_dict("records")]
+
+
 def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
     """Run all chunks and write the run folder atomically; returns the (insured-loss) summary."""
     settings = plan.settings
@@ -85,6 +103,7 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             import pyarrow.parquet as pq
             track_perils = [(i, p) for i, p in enumerate(plan.inputs.perils) if hasattr(p, "tracks")]
         year_parts = {p: [] for p in perspectives}
+        basis_parts = []
         n_events = 0
         chunker = _Chunker(len(plan.years), cfg.run.chunk_years, cfg.run.memory_budget_mb * 2**20)
         bar = tqdm(total=len(plan.years), unit="yr", desc="qilu", disable=not cfg.run.progress, leave=False)
@@ -104,6 +123,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
                     if track_writer is None:
                         track_writer = pq.ParquetWriter(folder.path("tracks.parquet"), table.schema, compression="zstd")
                     track_writer.write_table(table.cast(track_writer.schema))
+            if result.basis is not None:
+                basis_parts.append(result.basis)
             n_events += result.events.n_events
             bar.update(len(years))
         bar.close()
@@ -121,6 +142,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
                     "placeholder_perils": placeholder}
         if placeholder:
             run_info["warning"] = PLACEHOLDER_WARNING.format(names=placeholder)
+        if plan.inputs.parametric is not None:
+            run_info["basis_risk"] = _write_basis_risk(plan, folder, basis_parts)
         summaries = {}
         for p in perspectives:
             year_rows = {c: np.concatenate([part[c] for part in year_parts[p]]) for c in year_parts[p][0]}

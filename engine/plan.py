@@ -29,6 +29,7 @@ class ChunkInputs:
     n_keys: int
     seed: int
     samples: int
+    parametric: object = None   # engine.parametric.ParametricInputs when the run has index covers
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,37 @@ def _binding_limits(portfolio: Portfolio) -> np.ndarray:
     return np.where(portfolio.policy_limit >= most, np.inf, portfolio.policy_limit)
 
 
+def _parametric_inputs(rows, portfolio: Portfolio, physical: Exposure, keys: Keys, products: dict, measures):
+    """Parametric risks, their schedules and the basis-risk exposure (physical class, risk terms,
+    no policy terms, one key per risk)."""
+    from engine.parametric import build_parametric
+
+    t = portfolio.table
+    schedules = {name: p.index for name, p in products.items() if p.basis == "index"}
+    missing = sorted({s.measure for s in schedules.values()} - set(measures))
+    if missing:
+        raise ConfigError(f"config key 'product': index measure(s) {missing} come from none of the run's perils; "
+                          f"they provide {list(measures)}")
+    n, n_sites = rows.size, len(portfolio.sites)
+    site = portfolio.site_index[rows]
+    order = np.argsort(site, kind="stable").astype(dtypes.RISK)
+    offsets = np.zeros(n_sites + 1, dtypes.OFFSET)
+    np.cumsum(np.bincount(site, minlength=n_sites), out=offsets[1:])
+    pick = lambda a: np.ascontiguousarray(a[rows])  # noqa: E731
+    no_terms = Policies(np.zeros(n), np.full(n, np.inf))
+    basis = Exposure(site_offsets=offsets, site_risks=order, value=pick(physical.value),
+                     deductible=pick(physical.deductible), limit=pick(physical.limit), franchise=pick(physical.franchise),
+                     coinsurance=pick(physical.coinsurance), klass=pick(physical.klass), policy=np.arange(n, dtype=np.int32),
+                     flags=risk_flags(np.zeros(n, np.bool_), pick(physical.franchise), pick(physical.coinsurance),
+                                      np.arange(n), no_terms.deductible, no_terms.limit),
+                     uid=pick(physical.uid), leaf=np.arange(n, dtype=np.int32),
+                     leaf_keys=np.arange(n, dtype=np.int32)[:, None].copy())
+    check_records(basis, no_terms)
+    limit = (t["limit"] * t["coinsurance"]).to_numpy(np.float64)
+    return build_parametric(rows, portfolio.site_index, limit, keys.leaf, t["product"].to_numpy(), schedules,
+                            n_sites, (basis, no_terms))
+
+
 def build_plan(settings: Settings) -> RunPlan:
     """Load inputs and derive the run plan; raises ConfigError/PortfolioError before any output."""
     if settings.config.model.kind == "oasis":
@@ -93,16 +125,24 @@ def build_plan(settings: Settings) -> RunPlan:
     site_offsets = np.zeros(len(portfolio.sites) + 1, dtypes.OFFSET)
     np.cumsum(np.bincount(portfolio.site_index, minlength=len(portfolio.sites)), out=site_offsets[1:])
     seasonal = np.array([products[p].basis == "season" for p in t["product"]], dtype=np.bool_)
-    exposure = Exposure(
+    klass = vuln.class_index(t["asset_class"].to_numpy())
+    physical = Exposure(
         site_offsets=site_offsets, site_risks=site_order,
         value=t["value"].to_numpy(np.float64), deductible=t["deductible"].to_numpy(np.float64),
         limit=t["limit"].to_numpy(np.float64), franchise=t["franchise"].to_numpy(np.float64),
         coinsurance=t["coinsurance"].to_numpy(np.float64),
-        klass=vuln.class_index(t["asset_class"].to_numpy()), policy=portfolio.policy_index,
+        klass=klass, policy=portfolio.policy_index,
         flags=risk_flags(seasonal, t["franchise"].to_numpy(), t["coinsurance"].to_numpy(), portfolio.policy_index,
                          portfolio.policy_deductible, _binding_limits(portfolio)), uid=portfolio.uid, leaf=keys.leaf, leaf_keys=keys.leaf_keys)
     policies = Policies(portfolio.policy_deductible, _binding_limits(portfolio))
-    check_records(exposure, policies)
+    check_records(physical, policies)
+    # parametric risks pay by index, not damage: in the insured view their class is one without curves
+    index_rows = np.flatnonzero([products[p].basis == "index" for p in t["product"]]).astype(np.int32)
+    no_curve = len(vuln.classes)
+    exposure = physical
+    if index_rows.size:
+        exposure = physical._replace(klass=np.where(np.isin(np.arange(len(t)), index_rows), no_curve, klass)
+                                     .astype(np.int16))
 
     peril_objs = tuple(p for _, p in settings.perils)
     measures = []
@@ -112,17 +152,21 @@ def build_plan(settings: Settings) -> RunPlan:
     if np.all(curve_rows < 0):
         raise ConfigError(f"config key 'peril': no vulnerability curves for perils {[p.name for p in peril_objs]}; "
                           f"curves exist for {list(vuln.perils)}")
-    curve_index = np.full((len(peril_objs), len(vuln.classes)), -1, np.int32)
+    curve_index = np.full((len(peril_objs), no_curve + 1), -1, np.int32)   # last column: no curves
     for i, row in enumerate(curve_rows):
         if row >= 0:
-            curve_index[i] = vuln.curve_index[row]
+            curve_index[i, :no_curve] = vuln.curve_index[row]
+    susceptibility = np.vstack([vuln.susceptibility, np.ones((1, vuln.susceptibility.shape[1]))])
     curves = Curves(curve_index, vuln.measure_columns(measures), vuln.x_max, vuln.mean, vuln.var, vuln.cdf,
-                    vuln.bin_low, vuln.bin_high, vuln.susceptibility, (vuln.bin_low + vuln.bin_high) / 2,
+                    vuln.bin_low, vuln.bin_high, susceptibility, (vuln.bin_low + vuln.bin_high) / 2,
                     vuln.curve_next)
     run = settings.config.run
-    perspectives = tuple((name, *{"il": (exposure, policies), "gul": ground_up(exposure)}[name])
+    # ground-up: the physical damage of every risk, parametric ones included
+    perspectives = tuple((name, *{"il": (exposure, policies), "gul": ground_up(physical)}[name])
                          for name in settings.config.output.perspectives)
-    inputs = ChunkInputs(peril_objs, portfolio.sites, perspectives, curves, len(keys.names), run.seed, run.samples)
+    parametric = _parametric_inputs(index_rows, portfolio, physical, keys, products, measures) if index_rows.size else None
+    inputs = ChunkInputs(peril_objs, portfolio.sites, perspectives, curves, len(keys.names), run.seed, run.samples,
+                         parametric)
     years = np.arange(run.first_year, run.first_year + run.n_years, dtype=dtypes.YEAR)
     input_files = {"portfolio": settings.portfolio_path, "vulnerability_curves": settings.curves_path,
                    "growth_stages": settings.stages_path}

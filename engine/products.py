@@ -12,18 +12,52 @@ The basis decides when terms apply:
 * ``season`` — a crop's season damage ``1 - prod(1 - d_i)`` over the year's events, terms on
   the season loss, the indemnity allocated back to events by their damage (crop yield covers).
 
-Later issues add product kinds (full-cost crop rules, parametric, carbon) by registering here.
+* ``index`` — a parametric cover: pays a share of the limit by the grade of a hazard index at the
+  risk's site (e.g. the 3-s gust), with no loss adjustment (:class:`IndexSchedule`); the run also
+  reports its basis risk against the modelled indemnity of the same risk (engine/basis_risk.py).
+
+Later issues add product kinds (full-cost crop rules, carbon) by registering here.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List
+from typing import List, Optional
+
+import numpy as np
 
 from engine.config import params_from
 from engine.registry import Registry
 
 PRODUCTS = Registry("product kind")
-BASES = ("occurrence", "season")
+BASES = ("occurrence", "season", "index")
+
+
+@dataclass(frozen=True)
+class IndexSchedule:
+    """Graded payout of a parametric cover: share of the limit paid per event by index level.
+
+    ``thresholds`` float64[J] strictly increasing index levels (unit of ``measure``) and ``shares``
+    float64[J] non-decreasing in (0, 1]: an index x pays ``shares[j]`` for the largest j with
+    ``thresholds[j] <= x``, nothing below ``thresholds[0]``.
+    """
+
+    measure: str
+    thresholds: np.ndarray
+    shares: np.ndarray
+
+    def __post_init__(self):
+        t, s = np.asarray(self.thresholds, float), np.asarray(self.shares, float)
+        if t.ndim != 1 or t.size == 0 or t.size != s.size:
+            raise ValueError("index.grades must list [level, share] pairs, e.g. [[24.5, 0.25], [32.7, 1.0]]")
+        if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0) or t[0] < 0:
+            raise ValueError(f"index.grades levels must be >= 0 and strictly increasing, got {t.tolist()}")
+        if np.any(s <= 0) or np.any(s > 1) or np.any(np.diff(s) < 0):
+            raise ValueError(f"index.grades shares must be in (0, 1] and non-decreasing, got {s.tolist()}")
+
+    def share(self, x) -> np.ndarray:
+        """Share of the limit paid at index values ``x`` (float64, same shape)."""
+        j = np.searchsorted(self.thresholds, np.asarray(x, float), side="right") - 1
+        return np.where(j >= 0, np.asarray(self.shares)[np.maximum(j, 0)], 0.0)
 
 
 @dataclass(frozen=True)
@@ -35,6 +69,7 @@ class Product:
     basis: str
     classes: tuple
     description: str = ""
+    index: Optional[IndexSchedule] = None   # parametric covers only
 
 
 @dataclass
@@ -58,6 +93,30 @@ def _simple_kind(kind: str, basis: str):
 _simple_kind("cat_property", "occurrence")   # property catastrophe cover, per event
 _simple_kind("forest_damage", "occurrence")  # forest windthrow / damage cover, per event
 _simple_kind("crop_yield", "season")         # crop yield cover, per season
+
+
+@dataclass
+class IndexProductParams:
+    classes: List[str]                 # the physical asset class of each covered risk (for basis risk)
+    index: dict                        # {measure: wind_gust, grades: [[level, share], ...]}
+    description: str = ""
+
+
+@PRODUCTS.register("parametric_index")
+def _parametric_index(name: str, params: dict) -> Product:
+    p = params_from(IndexProductParams, name, params, "product")
+    if not p.classes:
+        raise ValueError("'classes' must list at least one asset class")
+    index = dict(p.index)
+    unknown = sorted(set(index) - {"measure", "grades"})
+    if unknown or "measure" not in index or "grades" not in index:
+        raise ValueError(f"index needs exactly 'measure' and 'grades' (got {sorted(index)})")
+    grades = [list(g) for g in index["grades"]]
+    if any(len(g) != 2 for g in grades):
+        raise ValueError("index.grades must list [level, share] pairs, e.g. [[24.5, 0.25], [32.7, 1.0]]")
+    schedule = IndexSchedule(str(index["measure"]), np.array([g[0] for g in grades], float),
+                             np.array([g[1] for g in grades], float))
+    return Product(name, "parametric_index", "index", tuple(p.classes), p.description, schedule)
 
 
 def build_product(name: str, params: dict) -> Product:
