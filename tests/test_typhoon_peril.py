@@ -74,3 +74,20 @@ def test_climate_factors_from_warming_and_explicit_overrides(tmp_path):
     # an explicit factor for the kind overrides the warming-derived one (stress tests)
     stress = typhoon("climate=ssp585_2050", "+climate.frequency.typhoon=1.5")
     assert stress.frequency_factor == 1.5 and stress.intensity_factor == future.intensity_factor
+
+
+def test_site_attributes_override_wind_and_rain_factors():
+    from engine.portfolio import Sites
+    from perils.typhoon.footprint import FootprintParams
+    from perils.typhoon.peril import _sites_for
+
+    lon, lat = np.array([120.2, 119.2]), np.array([35.96, 36.7])
+    plain = _sites_for(Sites(lon, lat, np.zeros(2, np.int64)), FootprintParams())
+    given = Sites(lon, lat, np.zeros(2, np.int64), {"typhoon_rain_factor": np.array([1.3, np.nan]),
+                                                    "typhoon_wind_factor": np.array([np.nan, 0.5])})
+    tuned = _sites_for(given, FootprintParams())
+    np.testing.assert_allclose(tuned.rain_factor, [1.3, 1.0])
+    np.testing.assert_allclose(tuned.wind_factor, [plain.wind_factor[0], 0.5])
+    with pytest.raises(ValueError, match="site_typhoon_rain_factor"):
+        _sites_for(Sites(lon, lat, np.zeros(2, np.int64), {"typhoon_rain_factor": np.array([5.0, 1.0])}),
+                   FootprintParams())

@@ -89,10 +89,29 @@ _SITES: dict = {}
 
 
 def _sites_for(sites, footprint: FootprintParams):
-    """Typhoon site factors (land mask lookup, about 3 s the first time), cached per process."""
-    key = (len(sites.lon), hash(np.asarray(sites.lon).tobytes()), hash(np.asarray(sites.lat).tobytes()))
+    """Typhoon site factors (land mask lookup, about 3 s the first time), cached per process.
+
+    Portfolio site attributes override the defaults where given (NaN: default):
+    ``site_typhoon_wind_factor`` (gradient -> 10 m factor, e.g. from local roughness) and
+    ``site_typhoon_rain_factor`` (terrain enhancement of storm rain, 1 = none).
+    """
+    attrs = getattr(sites, "attributes", {}) or {}
+    key = (len(sites.lon), hash(np.asarray(sites.lon).tobytes()), hash(np.asarray(sites.lat).tobytes()),
+           tuple((k, hash(np.asarray(v).tobytes())) for k, v in sorted(attrs.items()) if k.startswith("typhoon_")),
+           footprint.wind)
     if key not in _SITES:
-        _SITES[key] = typhoon_sites(sites.lon, sites.lat, wind=footprint.wind)
+        base = typhoon_sites(sites.lon, sites.lat, wind=footprint.wind)
+        wind, rain = base.wind_factor, base.rain_factor
+        if "typhoon_wind_factor" in attrs:
+            given = np.asarray(attrs["typhoon_wind_factor"], float)
+            wind = np.where(np.isfinite(given), given, wind)
+        if "typhoon_rain_factor" in attrs:
+            given = np.asarray(attrs["typhoon_rain_factor"], float)
+            rain = np.where(np.isfinite(given), given, rain)
+        for name, values in (("site_typhoon_wind_factor", wind), ("site_typhoon_rain_factor", rain)):
+            if np.any(values < 0) or np.any(values > 3):
+                raise ValueError(f"portfolio column {name}: factors must lie in [0, 3]")
+        _SITES[key] = typhoon_sites(sites.lon, sites.lat, wind_factor=wind, rain_factor=rain)
     return _SITES[key]
 
 
