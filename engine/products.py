@@ -70,6 +70,7 @@ class Product:
     classes: tuple
     description: str = ""
     index: Optional[IndexSchedule] = None   # parametric covers only
+    experience: Optional[dict] = None       # claims-experience settings (qilu-price)
 
 
 @dataclass
@@ -77,6 +78,8 @@ class ProductParams:
     classes: List[str]
     description: str = ""
     label: str = field(default="")
+    # claims experience for pricing a new product from little data (qilu-price; engine/experience)
+    experience: dict = field(default_factory=dict)
 
 
 def _simple_kind(kind: str, basis: str):
@@ -86,7 +89,7 @@ def _simple_kind(kind: str, basis: str):
         p = params_from(ProductParams, name, params, "product")
         if not p.classes:
             raise ValueError("'classes' must list at least one asset class")
-        return Product(name, kind, basis, tuple(p.classes), p.description or p.label)
+        return Product(name, kind, basis, tuple(p.classes), p.description or p.label, None, dict(p.experience) or None)
     PRODUCTS.register(kind)(build)
 
 
