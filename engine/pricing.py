@@ -20,7 +20,7 @@ from scipy.special import ndtr, ndtri
 from engine import metrics
 
 #: Risk-load principles accepted by :class:`PricingBasis` (``"none"`` prices at expected loss).
-RISK_LOAD_METHODS = ("std", "tvar_coc", "wang", "none")
+RISK_LOAD_METHODS = ("std", "tvar_coc", "wang", "expected_value", "variance", "ph", "none")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,9 @@ class PricingBasis:
         ``"std"``: ``std_multiplier * sd(annual loss)``;
         ``"tvar_coc"``: ``cost_of_capital * (TVaR_{tvar_level} - EL)``;
         ``"wang"``: Wang-transform price minus EL, ``g(S) = Phi(Phi^-1(S) + wang_lambda)``;
+        ``"expected_value"``: ``ev_loading * EL``;
+        ``"variance"``: ``variance_alpha * var(annual loss)`` (``alpha`` per currency unit);
+        ``"ph"``: proportional-hazard price minus EL, ``g(S) = S^(1/ph_rho)``;
         ``"none"``: no risk load.
     std_multiplier : float
         Lambda of the standard-deviation principle (dimensionless, >= 0).
@@ -54,6 +57,9 @@ class PricingBasis:
     tvar_level: float = 0.99
     cost_of_capital: float = 0.10
     wang_lambda: float = 0.25
+    ev_loading: float = 0.2        # expected-value principle theta
+    variance_alpha: float = 1e-9   # variance principle alpha, per CNY (a load of alpha * var)
+    ph_rho: float = 1.2            # proportional-hazard index rho >= 1 (1 prices at EL)
     # Defaults follow the loadings of the Shaoguan (Guangdong) catastrophe index insurance filing
     # (see /work/shared/REFERENCE.md, "Catastrophe insurance designs in China"): safety loading 5%,
     # expenses 10%, capital 3%, VAT 6.72%, guarantee fund 0.8%. Expenses -> expense_ratio, the
@@ -67,7 +73,9 @@ class PricingBasis:
         if self.risk_load not in RISK_LOAD_METHODS:
             raise ValueError(f"unknown risk_load {self.risk_load!r}; valid methods: "
                              f"{', '.join(RISK_LOAD_METHODS)}")
-        for name in ("std_multiplier", "cost_of_capital", "wang_lambda"):
+        if not (math.isfinite(self.ph_rho) and self.ph_rho >= 1.0):
+            raise ValueError(f"ph_rho must be >= 1, got {self.ph_rho!r}")
+        for name in ("std_multiplier", "cost_of_capital", "wang_lambda", "ev_loading", "variance_alpha"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
@@ -168,6 +176,61 @@ def wang_price(values, n_trials, lam):
     return float(np.dot(distorted, layer_width))
 
 
+def distortion_price(values, n_trials, g):
+    """``integral g(S(x)) dx`` of the empirical annual loss for a distortion ``g`` (vectorised on
+    survival probabilities), exactly, as in :func:`wang_price`."""
+    desc = metrics.descending_losses(values, n_trials)
+    layer_width = desc - np.append(desc[1:], 0.0)
+    survival = np.arange(1, desc.size + 1, dtype=np.float64) / n_trials
+    return float(np.dot(g(survival), layer_width))
+
+
+def ph_price(values, n_trials, rho):
+    """Proportional-hazard (Wang 1995) price: distortion ``g(s) = s^(1/rho)``, rho >= 1."""
+    if not rho >= 1.0:
+        raise ValueError(f"rho must be >= 1, got {rho!r}")
+    return distortion_price(values, n_trials, lambda s: s ** (1.0 / rho))
+
+
+def risk_load(values, n_trials, basis) -> float:
+    """Risk load (currency per year) of sparse annual losses by the principle of ``basis``."""
+    expected_loss, _ = metrics.aal_and_se(values, n_trials)
+    method = basis.risk_load
+    if method == "std":
+        return std_load(values, n_trials, basis.std_multiplier)
+    if method == "tvar_coc":
+        return tvar_coc_load(values, n_trials, basis.tvar_level, basis.cost_of_capital)
+    if method == "wang":
+        return wang_price(values, n_trials, basis.wang_lambda) - expected_loss
+    if method == "expected_value":
+        return basis.ev_loading * expected_loss
+    if method == "variance":
+        sd = metrics.annual_std(values, n_trials, ddof=1)
+        return basis.variance_alpha * sd * sd if math.isfinite(sd) else 0.0
+    if method == "ph":
+        return ph_price(values, n_trials, basis.ph_rho) - expected_loss
+    return 0.0
+
+
+def co_tvar(component_totals, level: float):
+    """Euler (co-TVaR) allocation of the total's TVaR to its components.
+
+    ``component_totals`` float64[K, T]: annual losses of K components over all T trials (dense,
+    zeros included); the total is their sum. Returns float64[K]: E[X_k | total in its worst
+    (1 - level) T trials], which add up to the total's TVaR (ties at the threshold split evenly
+    by weight, as :func:`engine.metrics.tvar` does).
+    """
+    x = np.asarray(component_totals, float)
+    total = x.sum(axis=0)
+    n = total.size
+    tail = (1.0 - level) * n
+    order = np.argsort(-total, kind="stable")
+    weights = np.clip(tail - np.arange(n), 0.0, 1.0)   # full weight for the worst floor(tail) trials
+    w = np.zeros(n)
+    w[order] = weights
+    return (x @ w) / tail
+
+
 def technical_premium(annual_total, n_trials, sum_insured, basis):
     """Technical premium of one aggregation key from its sparse annual aggregate losses.
 
@@ -207,20 +270,12 @@ def technical_premium(annual_total, n_trials, sum_insured, basis):
         raise ValueError(f"sum_insured must be finite and >= 0, got {sum_insured!r}")
 
     expected_loss, _ = metrics.aal_and_se(annual_total, n_trials)
-    if basis.risk_load == "std":
-        risk_load = std_load(annual_total, n_trials, basis.std_multiplier)
-    elif basis.risk_load == "tvar_coc":
-        risk_load = tvar_coc_load(annual_total, n_trials, basis.tvar_level, basis.cost_of_capital)
-    elif basis.risk_load == "wang":
-        risk_load = wang_price(annual_total, n_trials, basis.wang_lambda) - expected_loss
-    else:
-        risk_load = 0.0
-
-    gross = (expected_loss + risk_load) / (1.0 - basis.loading_share)
+    load = risk_load(annual_total, n_trials, basis)
+    gross = (expected_loss + load) / (1.0 - basis.loading_share)
     rate = gross / sum_insured if sum_insured > 0 else float("nan")
     return {
         "expected_loss": float(expected_loss),
-        "risk_load": float(risk_load),
+        "risk_load": float(load),
         "expenses": float(gross * basis.loading_share),
         "gross": float(gross),
         "rate": float(rate),

@@ -168,7 +168,7 @@ def test_basis_defaults():
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"risk_load": "var"}, "unknown risk_load 'var'; valid methods: std, tvar_coc, wang, none"),
+    ({"risk_load": "var"}, "unknown risk_load 'var'; valid methods: std, tvar_coc, wang, expected_value, variance, ph, none"),
     ({"std_multiplier": -0.1}, "std_multiplier must be finite and >= 0"),
     ({"cost_of_capital": float("nan")}, "cost_of_capital must be finite"),
     ({"wang_lambda": -1.0}, "wang_lambda must be finite and >= 0"),
@@ -191,3 +191,34 @@ def test_basis_as_hydra_structured_config():
     assert basis == PricingBasis(risk_load="wang", wang_lambda=0.3)
     with pytest.raises(ValueError, match="valid methods"):
         omegaconf.OmegaConf.to_object(omegaconf.OmegaConf.merge(schema, {"risk_load": "capm"}))
+
+
+def test_expected_value_variance_and_ph_principles_by_hand():
+    from engine.pricing import PricingBasis, ph_price, risk_load
+    # two trials: 0 and 10 -> EL 5, sample variance (ddof=1) 50; S = 1/2 on [0, 10)
+    values, n = np.array([10.0]), 2
+    assert risk_load(values, n, PricingBasis(risk_load="expected_value", ev_loading=0.3)) == pytest.approx(1.5)
+    assert risk_load(values, n, PricingBasis(risk_load="variance", variance_alpha=0.01)) == pytest.approx(0.5)
+    assert ph_price(values, n, 2.0) == pytest.approx(10.0 * 0.5 ** 0.5)
+    assert risk_load(values, n, PricingBasis(risk_load="ph", ph_rho=2.0)) == pytest.approx(10.0 * 0.5 ** 0.5 - 5.0)
+    assert ph_price(values, n, 1.0) == pytest.approx(5.0)       # rho = 1 is the expected loss
+
+
+def test_ph_price_of_an_exponential_is_rho_times_the_mean():
+    # closed form: S(x) = exp(-x/mu) -> integral S^(1/rho) = rho mu; 200,000 draws, SE about mu rho / sqrt(n)
+    from engine.pricing import ph_price
+    rng = np.random.default_rng(7)
+    x = rng.exponential(100.0, 200_000)
+    assert ph_price(x, x.size, 1.5) == pytest.approx(150.0, rel=4 * 1.5 / np.sqrt(x.size) * 3)
+
+
+def test_co_tvar_allocations_add_up_to_the_total_tvar():
+    from engine import metrics
+    from engine.pricing import co_tvar
+    rng = np.random.default_rng(3)
+    parts = rng.gamma(0.5, 10.0, size=(3, 1000))
+    alloc = co_tvar(parts, 0.99)
+    total = parts.sum(axis=0)
+    assert alloc.sum() == pytest.approx(metrics.tvar(total, total.size, 0.99), rel=1e-12)
+    # hand case: trials (A, B) = (1, 0), (0, 5), (4, 4): worst 1/3 at level 2/3 is trial 3
+    np.testing.assert_allclose(co_tvar(np.array([[1.0, 0.0, 4.0], [0.0, 5.0, 4.0]]), 2 / 3), [4.0, 4.0])
