@@ -1,0 +1,1 @@
+"""Reinsurance treaties: layer rules (layers), configs (spec), programs (program), prices (price)."""
