@@ -115,6 +115,7 @@ class QiluConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     peril: Dict[str, Any] = field(default_factory=dict)
     product: Dict[str, Any] = field(default_factory=dict)
+    treaty: Dict[str, Any] = field(default_factory=dict)
     vulnerability: VulnerabilityConfig = field(default_factory=VulnerabilityConfig)
     climate: ClimateConfig = field(default_factory=ClimateConfig)
     run: RunConfig = field(default_factory=RunConfig)
@@ -169,6 +170,7 @@ class Settings:
     output_dir: Path
     curves_path: Path
     stages_path: Path
+    treaties: tuple = ()   # engine.treaty.spec.Treaty, priced after the run on its PLT
 
 
 def _check(condition: bool, key: str, message: str) -> None:
@@ -247,11 +249,23 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
         except (KeyError, TypeError, ValueError) as err:
             raise ConfigError(f"config key 'product.{name}': {err.args[0] if err.args else err}") from None
 
+    treaties = []
+    from engine.treaty.spec import parse_treaty
+    for name, params in obj.treaty.items():
+        try:
+            treaties.append(parse_treaty(name, dict(params)))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ConfigError(f"config key 'treaty.{name}': {err.args[0] if err.args else err}") from None
+        level = "/".join(treaties[-1].subject.split("/")[0::2])
+        _check(level in obj.output.keys, f"treaty.{name}.subject",
+               f"'{treaties[-1].subject}' needs the key level '{level}' in output.keys {list(obj.output.keys)}")
+        _check(obj.output.plt, "output.plt", f"treaty '{name}' is priced on the PLT: set output.plt=true")
     return Settings(obj, tuple(perils), tuple(products), pricing,
                     portfolio_path=resolve_path(obj.portfolio.path, base_dir),
                     output_dir=resolve_path(obj.output.dir, base_dir),
                     curves_path=resolve_path(obj.vulnerability.curves, base_dir),
-                    stages_path=resolve_path(obj.vulnerability.growth_stages, base_dir))
+                    stages_path=resolve_path(obj.vulnerability.growth_stages, base_dir),
+                    treaties=tuple(treaties))
 
 
 def params_from(schema, name: str, params: dict, what: str):

@@ -65,6 +65,21 @@ class _Chunker:
             self.size = int(max(1, min(self.budget / per_year, 4 * self.size)))
 
 
+def _price_treaty(plan: RunPlan, folder, treaty) -> dict:
+    """Price ``treaty`` on the finished PLT; results in treaty/<name>/. Returns its summary row."""
+    from engine.treaty.inputs import from_run_folder
+    from engine.treaty.report import price_treaty, write_treaty
+
+    per_risk = any(layer.type in ("surplus", "per_risk_xl") for layer in treaty.layers)
+    subject, facts = from_run_folder(folder.tmp, treaty.subject, per_risk=per_risk)
+    priced = price_treaty(treaty, subject, plan.settings.pricing)
+    out = folder.path(f"treaty/{treaty.name}")
+    out.mkdir(parents=True, exist_ok=True)
+    write_treaty(out, treaty, priced, facts)
+    return {"treaty": treaty.name, "subject": treaty.subject, "ceded_expected_loss": priced["totals"]["ceded"]["expected_loss"],
+            "gross_premium": priced["premium"]["gross"]}
+
+
 def _write_basis_risk(plan: RunPlan, folder, parts) -> list:
     """basis_risk_events.parquet (per event and parametric risk) and basis_risk.csv (statistics);
     returns the per-product rows for summary.json."""
@@ -149,6 +164,10 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             year_rows = {c: np.concatenate([part[c] for part in year_parts[p]]) for c in year_parts[p][0]}
             summaries[p] = _write_results(plan, folder, p, year_rows, placeholder)
             folder.write_json(f"{PREFIX[p]}summary.json", {"_run": {**run_info, "perspective": p}, **summaries[p]})
+        for treaty in plan.settings.treaties:
+            run_info.setdefault("treaties", []).append(_price_treaty(plan, folder, treaty))
+        if plan.settings.treaties:   # the treaty results join the run facts of summary.json
+            folder.write_json("summary.json", {"_run": {**run_info, "perspective": "il"}, **summaries["il"]})
         if cfg.output.ord:
             from engine.ord import export_ord
             export_ord(folder.tmp, formats=tuple(cfg.output.ord_formats))

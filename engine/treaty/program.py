@@ -112,6 +112,11 @@ def apply_program(treaty: Treaty, subject: SubjectLosses) -> ProgramResult:
                 current_annual = annual - ceded_t
     gross_trial = L.per_trial(subject.trial, gross_event, T)
     ceded_trial = sum(r.ceded_trial for r in results.values())
+    over = ceded_trial - gross_trial > 1e-9 * np.maximum(gross_trial, 1.0)
+    if np.any(over):
+        t = int(np.flatnonzero(over)[0])
+        raise ValueError(f"treaty '{treaty.name}': its layers cede {ceded_trial[t]:,.0f} > the gross loss "
+                         f"{gross_trial[t]:,.0f} in trial {t}; make overlapping layers inure (inures: true)")
     net_trial = np.maximum(gross_trial - ceded_trial, 0.0)
     return ProgramResult(results, gross_trial, net_trial, gross_event,
                          np.maximum(gross_event - event_ceded_total, 0.0))
