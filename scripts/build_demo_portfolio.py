@@ -137,6 +137,40 @@ PLOT_AREA_CONCENTRATION = 4.0  # [E] Dirichlet parameter splitting a county's ar
 
 KM_PER_DEG_LAT = np.pi * geo.EARTH_RADIUS_KM / 180.0
 
+# --- Yellow River floodplain (滩区) and Dongping Lake exposures ------------------------------
+# Appended after every other risk, with their own policies, so the rows above are unchanged.
+# Placed with the approximate river geography of perils/yellow_river/geography.py [E]: floodplain
+# risks inside the dike band of their reach on their county's bank, Dongping risks inside the lake
+# polygons; the yellow_river peril derives the same attributes from the coordinates.
+# zone: ("floodplain", reaches) or ("old_lake",) / ("new_lake",); counties allowed for lake points.
+YR_FARMLAND_SHARE = 0.7   # [E] share of the floodplain area that is farmland
+YR_TAKE_UP = 0.7          # [E] full-cost take-up, as above
+DONGMING_FLOODPLAIN_MU = 477_200       # [S] Dongming county floodplain (REFERENCE.md)
+DONGPING_NEW_LAKE_MU = 423.0 * 1500    # [S] new lake 423 km2 of farmland (1 km2 = 1,500 mu)
+YR_RESIDENTIAL_MEDIAN = 8.0e7          # [E] value of one aggregate village risk, CNY (lognormal median) ...
+YR_RESIDENTIAL_SIGMA = 0.5             # [E] ... and spread
+YR_GROUPS = [  # (county, zone, asset_class, risks, insured mu (crops) or None, source)
+    (371728, ("floodplain", (0, 1)), "residential", 8, None,
+     "[S] Dongming floodplain: 118 villages, 125,800 people; [E] values"),
+    (371728, ("floodplain", (0, 1)), "wheat", 6, DONGMING_FLOODPLAIN_MU * YR_FARMLAND_SHARE * YR_TAKE_UP,
+     "[S] Dongming floodplain 477,200 mu; [E] farmland share and take-up"),
+    (371728, ("floodplain", (0, 1)), "maize", 6, DONGMING_FLOODPLAIN_MU * YR_FARMLAND_SHARE * YR_TAKE_UP,
+     "[S] Dongming floodplain 477,200 mu; [E] farmland share and take-up"),
+    (370923, ("new_lake", (370923, 370832)), "residential", 6, None, "[E] villages in the new lake detention area"),
+    (370923, ("new_lake", (370923, 370832)), "wheat", 6, DONGPING_NEW_LAKE_MU * YR_TAKE_UP,
+     "[S] new lake 423 km2 of farmland; [E] take-up"),
+    (370923, ("new_lake", (370923, 370832)), "maize", 6, DONGPING_NEW_LAKE_MU * YR_TAKE_UP,
+     "[S] new lake 423 km2 of farmland; [E] take-up"),
+    (370923, ("old_lake", (370923, 370124)), "residential", 2, None, "[E] lake-shore fishing villages"),
+    (370522, ("floodplain", (3,)), "residential", 4, None, "[E] Lijin floodplain villages"),
+    (370522, ("floodplain", (3,)), "wheat", 3, 30_000.0, "[E] Lijin floodplain farmland"),
+    (370522, ("floodplain", (3,)), "maize", 3, 30_000.0, "[E] Lijin floodplain farmland"),
+    (370505, ("floodplain", (3,)), "residential", 4, None, "[E] Kenli floodplain villages"),
+    (370505, ("floodplain", (3,)), "wheat", 3, 30_000.0, "[E] Kenli floodplain farmland"),
+    (370505, ("floodplain", (3,)), "maize", 3, 30_000.0, "[E] Kenli floodplain farmland"),
+]
+
+
 
 def generator(stream: str) -> np.random.Generator:
     """The Generator of one named stream: keyed by (SEED, crc32 of the name)."""
@@ -291,6 +325,71 @@ def plot_risks(anchors: pd.DataFrame, product: str, prefix: str, plots: dict) ->
     return pd.DataFrame(rows)
 
 
+def yellow_river_points(rng, county, zone, n):
+    """n (lon, lat) points of a Yellow River zone in ``county`` (see YR_GROUPS)."""
+    from perils.yellow_river import geography as river
+
+    kind, which = zone
+    lon, lat, county_of = np.empty(n), np.empty(n), np.empty(n, np.int64)
+    if kind == "floodplain":
+        spacing = {0: 10.0, 1: 6.0, 2: 4.0, 3: 2.0}   # dike spacing, km: configs/peril/yellow_river.yaml
+        candidates = []
+        for chainage in np.arange(0.0, river.line_length_km(), 0.5):
+            reach = int(river.reach_of(chainage))
+            if reach in which:
+                for bank in (1, -1):
+                    x, y = river.point_at(chainage, bank * spacing[reach] / 4.0)
+                    if geo.county_of(*river.unproject(np.atleast_1d(x), np.atleast_1d(y)))[0] == county:
+                        candidates.append((chainage, bank, spacing[reach] / 2.0))
+        for i in range(n):
+            while True:
+                chainage, bank, half = candidates[rng.integers(len(candidates))]
+                x, y = river.point_at(chainage, bank * half * rng.uniform(0.15, 0.9))
+                plon, plat = river.unproject(np.atleast_1d(x), np.atleast_1d(y))
+                if geo.county_of(plon, plat)[0] == county:
+                    lon[i], lat[i], county_of[i] = plon[0], plat[0], county
+                    break
+    else:
+        polygon = river.dongping_polygons()["old" if kind == "old_lake" else "new"]
+        lo, hi = polygon.min(axis=0), polygon.max(axis=0)
+        for i in range(n):
+            while True:
+                p = rng.uniform(lo, hi)
+                c = geo.county_of(p[:1], p[1:])[0]
+                if river.in_polygon(polygon, p[:1], p[1:])[0] and c in which:
+                    lon[i], lat[i], county_of[i] = p[0], p[1], c
+                    break
+    return np.round(lon, 5), np.round(lat, 5), county_of
+
+
+def yellow_river_risks() -> pd.DataFrame:
+    """Floodplain and Dongping Lake risks (YR_GROUPS), ids ``YR-<county>-<serial>``."""
+    rows, serial = [], {}
+    for county, zone, asset_class, n, mu, _source in YR_GROUPS:
+        rng = generator(f"yellow_river.{county}.{zone[0]}.{asset_class}")
+        lon, lat, counties = yellow_river_points(rng, county, zone, n)
+        if asset_class == "residential":
+            value = np.round(YR_RESIDENTIAL_MEDIAN * rng.lognormal(0.0, YR_RESIDENTIAL_SIGMA, n), -3)
+            quantity = np.maximum(1.0, np.round(value / BUILDING_VALUE["residential"][COUNTY]))
+            deductible = np.round(value * rng.uniform(*DEDUCTIBLE_RATE, n), -3)
+            product, unit, policy = "cat_property", "building", "YR-PROP-RES"
+        else:
+            quantity = split_area(rng, float(np.round(mu, -2)), n)
+            value = quantity * CROP_SUM_INSURED_PER_MU[asset_class]
+            deductible = np.zeros(n)
+            product, unit, policy = "crop_full_cost", "mu", f"YR-CROP-{asset_class.upper()}"
+        for i in range(n):
+            serial[counties[i]] = serial.get(counties[i], 0) + 1
+            rows.append({
+                "risk_id": f"YR-{counties[i]}-{serial[counties[i]]:04d}", "policy_id": f"{policy}-{counties[i]}",
+                "product": product, "asset_class": asset_class, "county": int(counties[i]),
+                "lon": lon[i], "lat": lat[i], "quantity": quantity[i], "quantity_unit": unit,
+                "value": value[i], "sum_insured": value[i], "deductible": deductible[i],
+                "limit": value[i], "franchise": 0.0, "coinsurance": 1.0,
+            })
+    return pd.DataFrame(rows)
+
+
 def add_policy_terms(portfolio: pd.DataFrame) -> pd.DataFrame:
     """policy_deductible and policy_limit: prefecture-wide commercial/industrial policies get terms,
     every other policy gets none (deductible 0, limit = the policy's sum insured)."""
@@ -312,6 +411,7 @@ def build() -> pd.DataFrame:
         crop_risks(counties, anchors),
         plot_risks(anchors, "special_crop", "SPEC", SPECIAL_CROPS),
         plot_risks(anchors, "forest", "FRST", forests),
+        yellow_river_risks(),
     ], ignore_index=True)
     portfolio = add_policy_terms(portfolio)[COLUMNS]
     check(portfolio, counties)
@@ -376,6 +476,9 @@ def readme(portfolio: pd.DataFrame, counties: pd.DataFrame) -> str:
                                 for cls, m in BUILDING_VALUE.items())
     underinsured = ", ".join(f"{cls} U({lo:.2f}, {hi:.2f})" for cls, (lo, hi) in UNDERINSURED_RATIO.items())
     anchors = anchor_points(counties)
+    yr_table = "\n".join(
+        f"| {names[c]} {c} | {zone[0].replace('_', ' ')} | {cls} | {n} | {'' if mu is None else f'{round(mu, -2):,.0f}'} | {src} |"
+        for c, zone, cls, n, mu, src in YR_GROUPS)
     seat_anchored = ", ".join(f"{names[a]} {a}" for a in anchors.index[anchors["anchor"] == "seat"])
     return f"""# Demo portfolio: `shandong_demo.csv`
 
@@ -474,6 +577,21 @@ carbon-sink pilots, covered here as plain forest damage at the pilots' sums insu
 |---|---|---:|---:|---:|---|
 {plot_table}
 
+## Yellow River floodplain and Dongping Lake
+
+Appended after all other rows (`YR-<county>-<serial>`), for the `yellow_river` peril. Points are
+placed with the approximate river geography of `perils/yellow_river/geography.py` ([E], a few km):
+floodplain risks inside the dike band of their reach (between 15% and 90% of the half dike spacing
+from the centreline, on their county's bank), Dongping risks inside the old or new lake polygon.
+The peril derives the same attributes from the coordinates (no `site_` columns). Residential:
+lognormal values, median {YR_RESIDENTIAL_MEDIAN / 1e6:,.0f} M CNY, sigma {YR_RESIDENTIAL_SIGMA} [E], deductible as
+above. Crops: sums insured per mu as above; insured area = area × farmland share
+{pct(YR_FARMLAND_SHARE)} [E] (floodplain) × take-up {pct(YR_TAKE_UP)} [E], split into plots as above.
+
+| county | zone | asset_class | risks | insured mu | source |
+|---|---|---|---:|---:|---|
+{yr_table}
+
 ## Policies
 
 - `PROP-RES-<county>`: all residential risks of a county (a county-government household cat cover). No policy terms.
@@ -482,6 +600,8 @@ carbon-sink pilots, covered here as plain forest damage at the pilots' sums insu
   {pct(POLICY_LIMIT_RATE)} (rounded to 1 M CNY) of the policy's sum insured × our share, per occurrence. [E]
 - `CROP-<CROP>-<county>`, `SPEC-<CLASS>-<county>`, `FRST-FOREST-<county>`: one policy per county and
   class. No policy terms.
+- `YR-PROP-RES-<county>`, `YR-CROP-WHEAT-<county>`, `YR-CROP-MAIZE-<county>`: the Yellow River risks of a
+  county and class. No policy terms.
 
 Figures not sourced above are demo assumptions to be replaced by a real bordereau.
 """
