@@ -96,6 +96,7 @@ class OutputConfig:
     tracks: bool = False           # write the simulated storm tracks (tracks.parquet) of perils that have them
     ord_formats: List[str] = field(default_factory=lambda: ["csv", "parquet"])
     print_keys: List[str] = field(default_factory=lambda: ["portfolio", "product/*"])
+    report: bool = True            # report.html: a self-contained page of the run's results
 
 
 # Hydra needs a mutable schema; the frozen, validated PricingBasis is built from it in to_settings.

@@ -65,6 +65,26 @@ class _Chunker:
             self.size = int(max(1, min(self.budget / per_year, 4 * self.size)))
 
 
+def _largest_event(result, plan: RunPlan, key: int, best):
+    """The chunk's largest event by loss to ``key`` (mean), if larger than ``best`` (report.html)."""
+    from engine.report import LargestEvent
+
+    rows = result.event_rows["il"]
+    sel = np.flatnonzero(rows["key"] == key)
+    if sel.size == 0:
+        return best
+    i = sel[np.argmax(rows["mean"][sel])]
+    loss = float(rows["mean"][i])
+    if best is not None and loss <= best.loss:
+        return best
+    ev, e = result.events, int(rows["event"][i])
+    lo, hi = ev.offsets[e], ev.offsets[e + 1]
+    sites = ev.site[lo:hi]
+    return LargestEvent(int(ev.event_id[e]), int(ev.year[e]), ev.perils[ev.peril[e]] if ev.perils else "",
+                        loss, plan.portfolio.sites.lon[sites], plan.portfolio.sites.lat[sites], tuple(ev.measures),
+                        tuple(ev.units), ev.intensity[lo:hi].copy())
+
+
 def _price_treaty(plan: RunPlan, folder, treaty) -> dict:
     """Price ``treaty`` on the finished PLT; results in treaty/<name>/. Returns its summary row."""
     from engine.treaty.inputs import from_run_folder
@@ -119,6 +139,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             track_perils = [(i, p) for i, p in enumerate(plan.inputs.perils) if hasattr(p, "tracks")]
         year_parts = {p: [] for p in perspectives}
         basis_parts = []
+        largest = None
+        top_key = plan.keys.names.index("portfolio") if "portfolio" in plan.keys.names else 0
         n_events = 0
         chunker = _Chunker(len(plan.years), cfg.run.chunk_years, cfg.run.memory_budget_mb * 2**20)
         bar = tqdm(total=len(plan.years), unit="yr", desc="qilu", disable=not cfg.run.progress, leave=False)
@@ -140,6 +162,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
                     track_writer.write_table(table.cast(track_writer.schema))
             if result.basis is not None:
                 basis_parts.append(result.basis)
+            if cfg.output.report:
+                largest = _largest_event(result, plan, top_key, largest)
             n_events += result.events.n_events
             bar.update(len(years))
         bar.close()
@@ -172,7 +196,11 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             from engine.ord import export_ord
             export_ord(folder.tmp, formats=tuple(cfg.output.ord_formats))
         seconds = time.perf_counter() - started
-        folder.write_json("provenance.json", provenance(plan, seconds))
+        prov = provenance(plan, seconds)
+        folder.write_json("provenance.json", prov)
+        if cfg.output.report:
+            from engine.report import write_report
+            write_report(folder.tmp, summaries["il"], run_info, prov, largest)
         final = folder.commit()
     except BaseException:
         folder.abort()

@@ -390,6 +390,42 @@ def yellow_river_risks() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# Parametric typhoon covers (products typhoon_index, typhoon_rain_index), appended last [E]:
+# a county-government wind index cover of 50 M CNY per coastal county (Guangdong-style, REFERENCE.md),
+# whose physical basis is the county's residential stock (value = the demo's residential value there);
+# a storm-rain index cover of 30 M CNY for greenhouse cooperatives in three Weifang counties
+# (20,000 mu x 6,000 CNY/mu of greenhouses each).
+INDEX_WIND_LIMIT = 50e6
+INDEX_RAIN = {370783: 20_000, 370781: 20_000, 370725: 20_000}   # Shouguang, Qingzhou, Changle: mu
+INDEX_RAIN_LIMIT = 30e6
+
+
+def index_risks(counties: pd.DataFrame, property_rows: pd.DataFrame) -> pd.DataFrame:
+    """One wind-index risk per county of the coastal prefectures, one rain-index risk per listed county,
+    at the county seat; ids ``IDX-WIND-<county>`` and ``IDX-RAIN-<county>``."""
+    rows = []
+    residential = property_rows[property_rows["asset_class"] == "residential"].groupby("county")["value"].sum()
+    seats = counties.set_index("adcode")
+    for county in counties.itertuples(index=False):
+        if county.prefecture_adcode not in COASTAL_PREFECTURES or county.adcode not in residential.index:
+            continue
+        value = float(residential[county.adcode])
+        rows.append({"risk_id": f"IDX-WIND-{county.adcode}", "policy_id": f"IDX-WIND-{county.adcode}",
+                     "product": "typhoon_index", "asset_class": "residential", "county": county.adcode,
+                     "lon": county.lon, "lat": county.lat, "quantity": 1.0, "quantity_unit": "county",
+                     "value": value, "sum_insured": min(INDEX_WIND_LIMIT, value), "deductible": 0.0,
+                     "limit": min(INDEX_WIND_LIMIT, value), "franchise": 0.0, "coinsurance": 1.0})
+    for adcode, mu in INDEX_RAIN.items():
+        seat = seats.loc[adcode]
+        value = mu * 6000.0
+        rows.append({"risk_id": f"IDX-RAIN-{adcode}", "policy_id": f"IDX-RAIN-{adcode}",
+                     "product": "typhoon_rain_index", "asset_class": "greenhouse_vegetable", "county": adcode,
+                     "lon": seat["lon"], "lat": seat["lat"], "quantity": float(mu), "quantity_unit": "mu",
+                     "value": value, "sum_insured": INDEX_RAIN_LIMIT, "deductible": 0.0,
+                     "limit": INDEX_RAIN_LIMIT, "franchise": 0.0, "coinsurance": 1.0})
+    return pd.DataFrame(rows)
+
+
 def add_policy_terms(portfolio: pd.DataFrame) -> pd.DataFrame:
     """policy_deductible and policy_limit: prefecture-wide commercial/industrial policies get terms,
     every other policy gets none (deductible 0, limit = the policy's sum insured)."""
@@ -406,12 +442,14 @@ def build() -> pd.DataFrame:
     counties = geo.load_counties()
     anchors = anchor_points(counties)
     forests = {(adcode, "forest"): value for adcode, value in FORESTS.items()}
+    prop = property_risks(counties)
     portfolio = pd.concat([
-        property_risks(counties),
+        prop,
         crop_risks(counties, anchors),
         plot_risks(anchors, "special_crop", "SPEC", SPECIAL_CROPS),
         plot_risks(anchors, "forest", "FRST", forests),
         yellow_river_risks(),
+        index_risks(counties, prop),
     ], ignore_index=True)
     portfolio = add_policy_terms(portfolio)[COLUMNS]
     check(portfolio, counties)
@@ -602,6 +640,15 @@ above. Crops: sums insured per mu as above; insured area = area × farmland shar
   class. No policy terms.
 - `YR-PROP-RES-<county>`, `YR-CROP-WHEAT-<county>`, `YR-CROP-MAIZE-<county>`: the Yellow River risks of a
   county and class. No policy terms.
+
+## Parametric typhoon covers
+
+Appended last. `IDX-WIND-<county>` (product `typhoon_index`): a county-government wind index cover
+of {INDEX_WIND_LIMIT / 1e6:,.0f} M CNY in every county of the coastal prefectures (Qingdao, Yantai, Weihai, Rizhao
+and the others in `COASTAL_PREFECTURES`), at the county seat; its physical basis (for basis risk) is
+the county's residential stock, value = the sum of the demo's residential values there. `IDX-RAIN-<county>`
+(product `typhoon_rain_index`): a storm-rain index cover of {INDEX_RAIN_LIMIT / 1e6:,.0f} M CNY for greenhouse
+cooperatives in Shouguang, Qingzhou and Changle (20,000 mu x 6,000 CNY/mu each). One policy per risk. [E]
 
 Figures not sourced above are demo assumptions to be replaced by a real bordereau.
 """
