@@ -75,10 +75,7 @@ def _parametric_inputs(rows, portfolio: Portfolio, physical: Exposure, keys: Key
 
     t = portfolio.table
     schedules = {name: p.index for name, p in products.items() if p.basis == "index"}
-    missing = sorted({s.measure for s in schedules.values()} - set(measures))
-    if missing:
-        raise ConfigError(f"config key 'product': index measure(s) {missing} come from none of the run's perils; "
-                          f"they provide {list(measures)}")
+    # an index no peril of the run measures never triggers (e.g. the typhoon index in a flood-only run)
     n, n_sites = rows.size, len(portfolio.sites)
     site = portfolio.site_index[rows]
     order = np.argsort(site, kind="stable").astype(dtypes.RISK)

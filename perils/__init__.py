@@ -24,3 +24,5 @@ def build_peril(name: str, params: dict, climate):
 
 # Register the implementations (import for the side effect).
 from perils.typhoon import peril as _typhoon  # noqa: E402,F401
+from perils.flood import peril as _flood  # noqa: E402,F401
+from perils.yellow_river import peril as _yellow_river  # noqa: E402,F401

@@ -170,8 +170,9 @@ def test_demo_portfolio_columns_and_ids(demo):
     assert list(demo.columns) == DEMO_COLUMNS
     assert demo["risk_id"].is_unique
     assert 3000 <= len(demo) <= 5000
-    assert set(demo["product"]) == {"cat_property", "crop_full_cost", "special_crop", "forest"}
-    assert set(demo["quantity_unit"]) == {"building", "mu"}
+    assert set(demo["product"]) == {"cat_property", "crop_full_cost", "special_crop", "forest", "typhoon_index",
+                                    "typhoon_rain_index"}
+    assert set(demo["quantity_unit"]) == {"building", "mu", "county"}
 
 
 def test_demo_portfolio_locations(demo, counties):
