@@ -225,41 +225,76 @@ def _any_hazard(fp, cv, n, c):
 
 
 @kernel
-def _combined_damage(fp, cv, n, c, sus, sampled, n_samples, seed, rng_id, uid, damage):
-    """Damage of a risk whose class has several curves (chain head ``c``) at footprint entry ``n``.
-
-    Components are independent: D = 1 - prod_j (1 - d_j). Sampled mode draws component j with
-    ``uniform_at(pair_key(seed, rng_id, uid ^ j * COMPONENT_SALT), q)`` (component 0 keeps the
-    single-curve key). Mean mode: E[D] = 1 - prod (1 - m_j), Var[D] = prod (v_j + (1 - m_j)^2)
-    - prod (1 - m_j)^2. Writes ``sus * D`` to ``damage`` and returns the variance of that (mean mode).
-    """
+def _entry_moments(fp, cv, n, c):
+    """Mean and second moment of D = 1 - prod_j (1 - d_j) over the chain from ``c`` at entry ``n``
+    (components independent): E[D] = 1 - prod (1 - m_j), E[D^2] = 1 - 2 prod (1 - m_j) + prod (v_j + (1 - m_j)^2)."""
     n_bins = cv.mean.shape[1]
-    q_dim = max(n_samples, 1)
-    for q in range(q_dim):
-        damage[q] = 1.0   # survival (1 - D) accumulates here
-    second = 1.0
+    surv = 1.0
+    surv2 = 1.0
+    while c >= 0:
+        col = cv.measure_col[c]
+        x = fp.intensity[n, col] if col >= 0 else 0.0
+        if x > 0.0:
+            g = min(int(x * (n_bins / cv.x_max[c])), n_bins - 1)
+            m = cv.mean[c, g]
+            surv *= 1.0 - m
+            surv2 *= cv.var[c, g] + (1.0 - m) * (1.0 - m)
+        c = cv.curve_next[c]
+    return 1.0 - surv, 1.0 - 2.0 * surv + surv2
+
+
+@kernel
+def _combined_draw(fp, cv, n, c, seed, rng_id, uid, q):
+    """Sample ``q`` (1-based) of D = 1 - prod_j (1 - d_j) at entry ``n``; component j is drawn with
+    ``uniform_at(pair_key(seed, rng_id, uid ^ j * COMPONENT_SALT), q)`` (component 0: the single-curve key)."""
+    n_bins = cv.mean.shape[1]
+    surv = 1.0
     j = 0
     while c >= 0:
         col = cv.measure_col[c]
         x = fp.intensity[n, col] if col >= 0 else 0.0
         if x > 0.0:
             g = min(int(x * (n_bins / cv.x_max[c])), n_bins - 1)
-            if sampled:
-                key = pair_key(seed, rng_id, uid ^ (COMPONENT_SALT * np.uint64(j)))
-                cdf_row = cv.cdf[c, g]
-                for q in range(n_samples):
-                    damage[q] *= 1.0 - draw_damage_in_bin(cdf_row, cv.bin_low, cv.bin_high, cv.bin_mean,
-                                                          uniform_at(key, q + 1))
-            else:
-                m = cv.mean[c, g]
-                damage[0] *= 1.0 - m
-                second *= cv.var[c, g] + (1.0 - m) * (1.0 - m)
+            key = pair_key(seed, rng_id, uid ^ (COMPONENT_SALT * np.uint64(j)))
+            surv *= 1.0 - draw_damage_in_bin(cv.cdf[c, g], cv.bin_low, cv.bin_high, cv.bin_mean, uniform_at(key, q))
         j += 1
         c = cv.curve_next[c]
-    var = 0.0 if sampled else max(second - damage[0] * damage[0], 0.0) * sus * sus
-    for q in range(q_dim):
-        damage[q] = sus * (1.0 - damage[q])
-    return var
+    return 1.0 - surv
+
+
+@kernel
+def _combined_damage(fp, cv, n0, n1, c, sus, sampled, n_samples, seed, rng_id, uid, hazard_key, damage):
+    """Damage of a risk whose class has several curves (chain head ``c``) at footprint entries ``n0:n1``.
+
+    Components are independent: D = 1 - prod_j (1 - d_j) (:func:`_entry_moments`, :func:`_combined_draw`).
+    Several entries are a hazard mixture (entry h with ``fp.probability[h]``, the rest no hazard), as in
+    :func:`_mixture_damage`; one entry of probability 1 is the plain case. Writes ``sus * D`` per sample
+    to ``damage``; returns its variance in mean mode (0 when sampling).
+    """
+    mixture = n1 - n0 > 1 or fp.probability[n0] < 1.0
+    if sampled:
+        for q in range(n_samples):
+            h = n0
+            if mixture:
+                u = uniform_at(hazard_key, q + 1)
+                acc = 0.0
+                h = -1
+                for i in range(n0, n1):
+                    acc += fp.probability[i]
+                    if u <= acc:
+                        h = i
+                        break
+            damage[q] = sus * _combined_draw(fp, cv, h, c, seed, rng_id, uid, q + 1) if h >= 0 else 0.0
+        return 0.0
+    mean = 0.0
+    second = 0.0
+    for i in range(n0, n1):
+        p = fp.probability[i] if mixture else 1.0
+        d1, d2 = _entry_moments(fp, cv, i, c)
+        mean += p * d1
+        second += p * d2
+    damage[0] = sus * mean
+    return sus * sus * max(second - mean * mean, 0.0)
 
 
 @kernel
@@ -316,13 +351,14 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
             x = fp.intensity[n, col]
             multi = sc.ev_count[k] > 1
             if multi:
-                if not single:
-                    raise ValueError("hazard-intensity uncertainty is not supported for classes with several curves")
-                if not _any_hazard(fp, cv, n, c):
+                hit = False
+                for h in range(n, m):
+                    hit = hit or (_any_hazard(fp, cv, h, c) and (single or fp.probability[h] > 0.0))
+                if not hit:
                     continue
             elif single and not x > 0.0:
                 continue
-            if not single:
+            if not single and not multi:
                 hit = False
                 for h in range(n, m):
                     hit = hit or (fp.intensity[h, col] > 0.0 and fp.probability[h] > 0.0)
@@ -343,13 +379,14 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
             if sus == 0.0:
                 continue
             flags = ex.flags[r]
-            if not single:
+            if multi:
+                dvar = _combined_damage(fp, cv, n, m, cv.curve_index[peril_row, k], sus, sampled, n_samples, seed,
+                                        fp.rng_id[e], ex.uid[r], pair_key(seed, fp.rng_id[e], ex.uid[r] ^ HAZARD_SALT),
+                                        sc.damage)
+            elif not single:
                 dvar = _mixture_damage(fp, cv, n, m, col, c, sc.ev_scale[k], sus, sampled, n_samples,
                                        pair_key(seed, fp.rng_id[e], ex.uid[r]),
                                        pair_key(seed, fp.rng_id[e], ex.uid[r] ^ HAZARD_SALT), sc.damage)
-            elif multi:
-                dvar = _combined_damage(fp, cv, n, cv.curve_index[peril_row, k], sus, sampled, n_samples, seed, fp.rng_id[e], ex.uid[r],
-                                        sc.damage)
             else:
                 g = int(x * sc.ev_scale[k])
                 if g >= n_bins:

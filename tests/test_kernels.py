@@ -557,3 +557,30 @@ def test_two_curves_hit_when_only_the_second_measure_is_positive(tiny_model):
     fp = m.footprint_from([(7, 2000, 150, [(0, 35.0, 0.0)])])
     out = occurrence_losses(fp, ex, pol, _chained(m), 4, SEED, 0)
     assert out[2][0, 0] == pytest.approx(1000.0 * m.bin_mean[3], rel=1e-12)
+
+
+def test_two_curves_with_hazard_probabilities(tiny_model):
+    # one site, two entries: (x0=99 -> bin 3, x1=15 -> bin 1) with p 0.3 and (0, 35 -> bin 3) with p 0.5;
+    # the remaining 0.2 is no hazard. E[D] = 0.3 D_a + 0.5 D_b, E[D^2] = 0.3 S_a + 0.5 S_b (hand moments)
+    m = tiny_model
+    ex, pol = _single_risk(m)
+    fp = m.footprint_from([(7, 2000, 150, [(0, 99.0, 15.0), (0, 0.0, 35.0)])])
+    fp = fp._replace(uncertain=np.ones(1, np.uint8), probability=np.array([0.3, 0.5], np.float32))
+    cv = _chained(m)
+    out = occurrence_losses(fp, ex, pol, cv, 4, SEED, 0)
+    mb, vb = m.bin_mean, m.bin_var
+
+    def moments(g_curve0, g_curve1):   # curve 0 reads column 1, curve 1 reads column 0
+        surv = (1 - mb[g_curve0]) * (1 - mb[g_curve1])
+        surv2 = (vb[g_curve0] + (1 - mb[g_curve0]) ** 2) * (vb[g_curve1] + (1 - mb[g_curve1]) ** 2)
+        return 1 - surv, 1 - 2 * surv + surv2
+    da, sa = moments(1, 3)
+    db, sb = moments(3, 0)
+    p_a, p_b = np.float32(0.3), np.float32(0.5)
+    mean = p_a * da + p_b * db
+    var = p_a * sa + p_b * sb - mean ** 2
+    assert out[2][0, 0] == pytest.approx(1000.0 * mean, rel=1e-6)
+    assert out[3][0] == pytest.approx(1000.0 ** 2 * var, rel=1e-6)
+    loss = occurrence_losses(fp, ex, pol, cv, 4, SEED, 20_000)[2][0]
+    assert abs(loss.mean() - 1000.0 * mean) < 4.0 * 1000.0 * np.sqrt(var / 20_000)
+    assert np.mean(loss == 0.0) == pytest.approx(0.2, abs=4 * np.sqrt(0.16 / 20_000))   # no hazard 20%
