@@ -36,6 +36,7 @@ class ParametricInputs:
     shares: np.ndarray
     measures: tuple
     basis: tuple           # (Exposure, Policies) for the modelled indemnity, one key per risk
+    peril_ok: np.ndarray = None   # bool[K_p, n_perils]: events of this run peril count for the product
 
     @property
     def n_risks(self) -> int:
@@ -43,7 +44,7 @@ class ParametricInputs:
 
 
 def build_parametric(rows: np.ndarray, site_index, limit, leaf, product_of_row, schedules: dict, n_sites: int,
-                     basis) -> ParametricInputs:
+                     basis, peril_kinds=()) -> ParametricInputs:
     """Pack the parametric risks ``rows`` (portfolio row numbers) and their products' schedules."""
     names = sorted(schedules)
     prod = np.array([names.index(product_of_row[r]) for r in rows], np.int32)
@@ -58,9 +59,11 @@ def build_parametric(rows: np.ndarray, site_index, limit, leaf, product_of_row, 
     order = np.argsort(site, kind="stable").astype(np.int32)
     offsets = np.zeros(n_sites + 1, np.int64)
     np.cumsum(np.bincount(site, minlength=n_sites), out=offsets[1:])
+    peril_ok = np.array([[not schedules[n].perils or kind in schedules[n].perils for kind in peril_kinds]
+                         for n in names], bool).reshape(len(names), len(peril_kinds))
     return ParametricInputs(np.asarray(rows, np.int32), site, np.asarray(limit, float)[rows], prod,
                             np.asarray(leaf, np.int32)[rows], offsets, order, thresholds, shares,
-                            tuple(schedules[n].measure for n in names), basis)
+                            tuple(schedules[n].measure for n in names), basis, peril_ok)
 
 
 def index_payouts(events, par: ParametricInputs, measures: tuple):
@@ -83,6 +86,8 @@ def index_payouts(events, par: ParametricInputs, measures: tuple):
     share = np.where(grade >= 0, par.shares[prod, np.maximum(grade, 0)], 0.0)
     payout = share * par.limit[prisk]
     event = np.searchsorted(events.offsets, entry, side="right") - 1
+    if par.peril_ok is not None and par.peril_ok.shape[1]:
+        payout = np.where(par.peril_ok[prod, events.peril[event]], payout, 0.0)
     keep = payout > 0
     return event[keep].astype(np.int64), prisk[keep].astype(np.int32), payout[keep]
 

@@ -68,7 +68,8 @@ def _binding_limits(portfolio: Portfolio) -> np.ndarray:
     return np.where(portfolio.policy_limit >= most, np.inf, portfolio.policy_limit)
 
 
-def _parametric_inputs(rows, portfolio: Portfolio, physical: Exposure, keys: Keys, products: dict, measures):
+def _parametric_inputs(rows, portfolio: Portfolio, physical: Exposure, keys: Keys, products: dict, measures,
+                       peril_kinds=()):
     """Parametric risks, their schedules and the basis-risk exposure (physical class, risk terms,
     no policy terms, one key per risk)."""
     from engine.parametric import build_parametric
@@ -93,7 +94,7 @@ def _parametric_inputs(rows, portfolio: Portfolio, physical: Exposure, keys: Key
     check_records(basis, no_terms)
     limit = (t["limit"] * t["coinsurance"]).to_numpy(np.float64)
     return build_parametric(rows, portfolio.site_index, limit, keys.leaf, t["product"].to_numpy(), schedules,
-                            n_sites, (basis, no_terms))
+                            n_sites, (basis, no_terms), peril_kinds)
 
 
 def build_plan(settings: Settings) -> RunPlan:
@@ -161,7 +162,9 @@ def build_plan(settings: Settings) -> RunPlan:
     # ground-up: the physical damage of every risk, parametric ones included
     perspectives = tuple((name, *{"il": (exposure, policies), "gul": ground_up(physical)}[name])
                          for name in settings.config.output.perspectives)
-    parametric = _parametric_inputs(index_rows, portfolio, physical, keys, products, measures) if index_rows.size else None
+    kinds = tuple(str(settings.config.peril[name]["kind"]) for name, _ in settings.perils)
+    parametric = (_parametric_inputs(index_rows, portfolio, physical, keys, products, measures, kinds)
+                  if index_rows.size else None)
     inputs = ChunkInputs(peril_objs, portfolio.sites, perspectives, curves, len(keys.names), run.seed, run.samples,
                          parametric)
     years = np.arange(run.first_year, run.first_year + run.n_years, dtype=dtypes.YEAR)

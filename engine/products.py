@@ -44,6 +44,7 @@ class IndexSchedule:
     measure: str
     thresholds: np.ndarray
     shares: np.ndarray
+    perils: tuple = ()   # peril kinds whose events count (empty: any peril that measures the index)
 
     def __post_init__(self):
         t, s = np.asarray(self.thresholds, float), np.asarray(self.shares, float)
@@ -111,14 +112,14 @@ def _parametric_index(name: str, params: dict) -> Product:
     if not p.classes:
         raise ValueError("'classes' must list at least one asset class")
     index = dict(p.index)
-    unknown = sorted(set(index) - {"measure", "grades"})
+    unknown = sorted(set(index) - {"measure", "grades", "perils"})
     if unknown or "measure" not in index or "grades" not in index:
-        raise ValueError(f"index needs exactly 'measure' and 'grades' (got {sorted(index)})")
+        raise ValueError(f"index needs 'measure' and 'grades' and may list 'perils' (got {sorted(index)})")
     grades = [list(g) for g in index["grades"]]
     if any(len(g) != 2 for g in grades):
         raise ValueError("index.grades must list [level, share] pairs, e.g. [[24.5, 0.25], [32.7, 1.0]]")
     schedule = IndexSchedule(str(index["measure"]), np.array([g[0] for g in grades], float),
-                             np.array([g[1] for g in grades], float))
+                             np.array([g[1] for g in grades], float), tuple(str(k) for k in index.get("perils") or ()))
     return Product(name, "parametric_index", "index", tuple(p.classes), p.description, schedule)
 
 

@@ -20,7 +20,7 @@ def test_schedule_pays_the_grade_reached():
     ({"measure": "wind_gust", "grades": [[20, 0.5], [30, 0.4]]}, "non-decreasing"),
     ({"measure": "wind_gust", "grades": [[20, 1.5]]}, r"in \(0, 1\]"),
     ({"measure": "wind_gust", "grades": [[20]]}, r"\[level, share\] pairs"),
-    ({"grades": [[20, 1.0]]}, "exactly 'measure' and 'grades'"),
+    ({"grades": [[20, 1.0]]}, "index needs 'measure' and 'grades'"),
 ])
 def test_bad_schedules_name_the_problem(index, message):
     with pytest.raises(ValueError, match=message):
@@ -112,3 +112,13 @@ def test_stochastic_index_run_is_chunk_invariant_and_sampled(lekima_index, tmp_p
         pd.testing.assert_frame_equal(pd.read_parquet(a.folder / name), pd.read_parquet(b.folder / name))
     ylt = pd.read_parquet(a.folder / "ylt.parquet")
     assert set(ylt["sample"]) >= {-1, 1, 2, 3}
+
+
+def test_index_counts_only_its_perils(tmp_path):
+    # a typhoon rain index must not pay on flood events, although flood events carry rain_total too
+    out = run(tmp_path, "peril=[typhoon,flood]", "run.n_years=40", "output.event_set=none", "output.report=false")
+    events = pd.read_parquet(out.folder / "basis_risk_events.parquet")
+    elt = pd.read_parquet(out.folder / "elt.parquet")
+    paid = elt[(elt["key"].astype(str) == "product/typhoon_rain_index") & (elt["mean_loss"] > 0)]
+    assert len(paid) > 0 and set(paid["peril"]) == {"typhoon"}
+    assert (events.loc[events["payout"] > 0, "event_id"].isin(paid["event_id"])).any()

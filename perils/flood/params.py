@@ -197,10 +197,14 @@ class TransformParams:
     max_depth_m: float                    # cap on depth, m
     min_duration_days: float              # duration of the shortest flood, days
     max_duration_days: float              # cap on duration, days
+    exposure_share_urban: float = 1.0     # share of an urban site's exposure under the water (entry probability)
+    exposure_share_rural: float = 1.0     # the same for a rural site
 
     @classmethod
     def from_config(cls, values, key: str) -> "TransformParams":
         p = section(cls, values, key)
+        for name in ("exposure_share_urban", "exposure_share_rural"):
+            check(0 < getattr(p, name) <= 1, f"{key}.{name}", f"must be in (0, 1], got {getattr(p, name)}")
         for name in ("drain_return_period_urban_yr", "drain_return_period_rural_yr", "river_return_period_yr"):
             check(getattr(p, name) > 1, f"{key}.{name}", f"must be > 1 year, got {getattr(p, name)}")
         check(p.river_depth_m_per_mm >= 0, f"{key}.river_depth_m_per_mm", f"must be >= 0, got {p.river_depth_m_per_mm}")

@@ -116,7 +116,9 @@ class FloodPeril:
 
     def events(self, years, sites, peril_index, seed) -> EventSet:
         ctx = self.context(sites)
-        ids, yrs, doys, counts, site_parts, inten = [], [], [], [], [], []
+        ids, yrs, doys, counts, site_parts, inten, probs = [], [], [], [], [], [], []
+        share = np.where(np.asarray(ctx.flood.urban) >= 0.5, self.transform.exposure_share_urban,
+                         self.transform.exposure_share_rural)
         for year in np.asarray(years, dtype=np.int64):
             doy, rain = simulate_year(int(year), seed, ctx.field, ctx.margins, self.rain, self.frequency_factor,
                                       self.intensity_factor)
@@ -132,6 +134,7 @@ class FloodPeril:
             counts.append(count[hit])
             site_parts.append(site)
             inten.append(np.column_stack([depth[event, site], duration[event, site], rain[event, site]]))
+            probs.append(np.where(depth[event, site] > 0.0, share[site], 1.0))
         if not ids:
             return EventSet.empty((), self.measures, self.units)
         n = sum(len(i) for i in ids)
@@ -140,7 +143,8 @@ class FloodPeril:
                         np.concatenate(doys).astype(dtypes.DOY), np.full(n, peril_index, dtypes.PERIL),
                         offsets.astype(dtypes.OFFSET), np.concatenate(site_parts).astype(dtypes.SITE),
                         np.concatenate(inten).astype(dtypes.INTENSITY), (), self.measures, self.units,
-                        {f"peril_{self.name}": "flood (stochastic heavy rain, non-typhoon)"})
+                        {f"peril_{self.name}": "flood (stochastic heavy rain, non-typhoon)"},
+                        probability=np.concatenate(probs).astype(dtypes.INTENSITY))
 
 
 def default_params(name: str = "flood") -> dict:
