@@ -242,6 +242,8 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
             perils.append((name, build_peril(name, dict(params), obj.climate)))
         except (KeyError, TypeError, ValueError) as err:
             raise ConfigError(f"config key 'peril.{name}': {err.args[0] if err.args else err}") from None
+    by_name = dict(perils)   # perils that draw on another (flood <- typhoon rain) are bound to it
+    perils = [(name, p.bind(by_name) if hasattr(p, "bind") else p) for name, p in perils]
     products = []
     for name, params in obj.product.items():
         _check(isinstance(params, dict) and "kind" in params, f"product.{name}", "needs a 'kind'")

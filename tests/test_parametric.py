@@ -41,7 +41,8 @@ def lekima_index(tmp_path_factory):
                          "limit": 5e7})
     path = tmp / "portfolio.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
-    return run(tmp, "scenario=replay_lekima_2019", f"portfolio.path={path}", "product=[typhoon_index,cat_property]",
+    return run(tmp, "scenario=replay_lekima_2019", "peril=[typhoon_lekima2019]", f"portfolio.path={path}",
+               "product=[typhoon_index,cat_property]",
                "output.perspectives=[il,gul]", "output.keys=[portfolio,product,policy]", name="run")
 
 
@@ -55,7 +56,7 @@ def test_index_payout_is_the_grade_of_the_gust_times_the_limit(lekima_index):
     from engine.config import to_settings
     from engine.plan import build_plan
     from runner import compose_config
-    plan = build_plan(to_settings(compose_config("scenario=replay_lekima_2019", f"portfolio.path={lekima_index.folder.parent / 'portfolio.csv'}",
+    plan = build_plan(to_settings(compose_config("scenario=replay_lekima_2019", "peril=[typhoon_lekima2019]", f"portfolio.path={lekima_index.folder.parent / 'portfolio.csv'}",
                                                  "product=[typhoon_index,cat_property]", "output.dir=unused"), "."))
     t = plan.portfolio.table
     gust = dict(zip(ev.site.tolist(), ev.intensity[:, ev.measures.index("wind_gust")].astype(float).tolist()))

@@ -23,11 +23,13 @@ def test_lekima_replay_hazard_matches_observations(lekima):
     from runner import compose_config
 
     ev = read_netcdf(lekima.folder / "eventset.nc")
-    assert ev.n_events == 1
+    assert ev.n_events == 2                       # the storm, and its rain as a flood event
+    e = int(np.flatnonzero(ev.peril == ev.perils.index("typhoon_lekima2019"))[0])
+    entries = slice(ev.offsets[e], ev.offsets[e + 1])
     plan = build_plan(to_settings(compose_config("peril=[typhoon_lekima2019]", "run.n_years=1",
                                                  f"output.dir={lekima.folder}-x"), lekima.folder.parent))
-    county = plan.portfolio.sites.county[ev.site]
-    gust, rain = ev.intensity[:, 0], ev.intensity[:, 1]
+    county = plan.portfolio.sites.county[ev.site[entries]]
+    gust, rain = ev.intensity[entries, 0], ev.intensity[entries, 1]
     huangdao = county == 370211
     assert huangdao.any()
     # gust = 1.42 x the 2-min sustained wind (perils/typhoon/wind.py factor chain): 23 m/s -> about 33 m/s

@@ -23,7 +23,7 @@ def county_seats():
 
 def test_scenarios_compose_to_their_groups():
     lekima = compose_config("scenario=replay_lekima_2019")
-    assert list(lekima.peril) == ["typhoon_lekima2019"] and lekima.run.n_years == 1
+    assert list(lekima.peril) == ["typhoon_lekima2019", "flood_typhoon_rain"] and lekima.run.n_years == 1
     assert compose_config("scenario=replay_lekima_2019", "run.n_years=5").run.n_years == 5   # command line wins
     future = compose_config("scenario=ssp245_2050")
     assert future.climate.name == "ssp245_2050" and future.climate.warming_c == 1.0

@@ -14,9 +14,11 @@ sources in ``configs/peril/flood.yaml``), unless the climate config gives explic
 """
 from __future__ import annotations
 
+import dataclasses
+
 from collections import OrderedDict, namedtuple
 from dataclasses import dataclass
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import numpy as np
 from omegaconf import MISSING
@@ -50,7 +52,14 @@ class FloodConfig:
     transform: Dict[str, Any] = MISSING
     footprint: Dict[str, Any] = MISSING
     climate_sensitivity: Dict[str, Any] = MISSING
+    # the run's typhoon peril whose storm rain becomes flood events of this peril: its name, "auto"
+    # (the run's first typhoon peril, if any) or null (none)
+    typhoon_rain: Optional[str] = None
+    stochastic_rain: bool = True   # false: typhoon-rain floods only (historical replays)
 
+
+#: Rank offset of typhoon-rain flood events within a year (their event ids stay apart from rain events).
+TYPHOON_RANK0 = 9000
 
 _CONTEXTS: "OrderedDict[tuple, SiteContext]" = OrderedDict()
 _MAX_CONTEXTS = 4
@@ -79,6 +88,9 @@ class FloodPeril:
     units: tuple = UNITS
     placeholder: bool = False
     hazard: str = "flood"        # the vulnerability curves it uses (peril column of curves.csv)
+    typhoon_rain: Optional[str] = None   # the typhoon peril named in the config ("auto": the run's) ...
+    stochastic_rain: bool = True
+    typhoon: Any = None                  # ... and the run's peril object, set by bind()
 
     @classmethod
     def from_config(cls, name: str, params: dict, climate) -> "FloodPeril":
@@ -95,7 +107,19 @@ class FloodPeril:
                    GeographyParams.from_config(p.geography, f"{key}.geography"),
                    TransformParams.from_config(p.transform, f"{key}.transform"),
                    FootprintParams.from_config(p.footprint, f"{key}.footprint"),
-                   p.description, frequency, intensity)
+                   p.description, frequency, intensity, typhoon_rain=p.typhoon_rain,
+                   stochastic_rain=bool(p.stochastic_rain))
+
+    def bind(self, perils: dict) -> "FloodPeril":
+        """This peril with the run's typhoon peril attached when ``typhoon_rain`` names one in the run
+        (its storms' rain then floods as events of this peril); unchanged otherwise."""
+        if self.typhoon_rain == "auto":
+            other = next((p for p in perils.values() if hasattr(p, "storm_footprints")), None)
+        else:
+            other = perils.get(self.typhoon_rain) if self.typhoon_rain else None
+        if other is None or not hasattr(other, "storm_footprints"):
+            return self
+        return dataclasses.replace(self, typhoon=other)
 
     def context(self, sites) -> SiteContext:
         """GEV margins, copula field and flood parameters of ``sites`` (cached per process)."""
@@ -120,6 +144,8 @@ class FloodPeril:
         share = np.where(np.asarray(ctx.flood.urban) >= 0.5, self.transform.exposure_share_urban,
                          self.transform.exposure_share_rural)
         for year in np.asarray(years, dtype=np.int64):
+            if not self.stochastic_rain:
+                break
             doy, rain = simulate_year(int(year), seed, ctx.field, ctx.margins, self.rain, self.frequency_factor,
                                       self.intensity_factor)
             if len(doy) == 0:
@@ -135,6 +161,9 @@ class FloodPeril:
             site_parts.append(site)
             inten.append(np.column_stack([depth[event, site], duration[event, site], rain[event, site]]))
             probs.append(np.where(depth[event, site] > 0.0, share[site], 1.0))
+        for year in np.asarray(years, dtype=np.int64) if self.typhoon is not None else ():
+            self._typhoon_rain_events(int(year), sites, peril_index, seed, ctx, share,
+                                      (ids, yrs, doys, counts, site_parts, inten, probs))
         if not ids:
             return EventSet.empty((), self.measures, self.units)
         n = sum(len(i) for i in ids)
@@ -147,13 +176,35 @@ class FloodPeril:
                         probability=np.concatenate(probs).astype(dtypes.INTENSITY))
 
 
+    def _typhoon_rain_events(self, year, sites, peril_index, seed, ctx, share, parts) -> None:
+        """Append the flood events of ``year``'s typhoon storms (their storm-total rain through
+        :func:`rain_to_flood`) to ``parts``; the typhoon peril keeps the wind."""
+        ids, yrs, doys, counts, site_parts, inten, probs = parts
+        storms = self.typhoon.storm_footprints(np.array([year]), sites, seed).get(year, [])
+        for k, doy, site, _, rain in storms:
+            if site.size == 0:
+                continue
+            depth, duration = rain_to_flood(rain.astype(np.float64), ctx.flood.take(site), self.transform)
+            hit = np.flatnonzero(depth > 0.0)
+            if hit.size == 0:
+                continue
+            ids.append(dtypes.event_ids(year, peril_index, np.array([TYPHOON_RANK0 + k])))
+            yrs.append(np.array([year]))
+            doys.append(np.array([doy]))
+            counts.append(np.array([hit.size]))
+            site_parts.append(site[hit])
+            inten.append(np.column_stack([depth[hit], duration[hit], rain[hit]]))
+            probs.append(share[site[hit]])
+
+
 def default_params(name: str = "flood") -> dict:
     """The ``peril.<name>`` dict of ``configs/peril/flood.yaml`` (for scripts and tests; runs use Hydra)."""
     from omegaconf import OmegaConf
 
     from engine.config import CONFIG_DIR
 
-    return OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "peril" / "flood.yaml"), resolve=True)[name]
+    params = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "peril" / "flood.yaml"), resolve=True)
+    return params   # the file is packaged as peril.flood (its keys at the top level)
 
 
 def build_default(overrides: dict | None = None, frequency: float = 1.0, intensity: float = 1.0,

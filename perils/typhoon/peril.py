@@ -12,6 +12,7 @@ maximum 3-s gust at 10 m (``wind_gust``, m/s) and storm-total rain (``rain_total
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
@@ -86,6 +87,11 @@ def _track_file(path: str) -> tuple:
 
 
 _SITES: dict = {}
+_FOOTPRINTS: "OrderedDict[tuple, dict]" = OrderedDict()
+
+
+def _sites_key(sites) -> tuple:
+    return (len(sites.lon), hash(np.asarray(sites.lon).tobytes()), hash(np.asarray(sites.lat).tobytes()))
 
 
 def _sites_for(sites, footprint: FootprintParams):
@@ -181,12 +187,27 @@ class TyphoonPeril:
                 t["vmax_ms"] = t["vmax_ms"] * np.sqrt(self.intensity_factor)
         return storms
 
+    def storm_footprints(self, years, sites, seed) -> dict:
+        """``{year: [(k, doy, site int32[n], gust float32[n], rain float32[n]), ...]}`` of the storms of
+        ``years`` (k: the storm's rank in its year). Kept for the last two chunks of a process, so the
+        flood peril can turn the same storms' rain into flood events without recomputing them."""
+        key = (id(self), _sites_key(sites), int(seed), np.asarray(years, dtype=np.int64).tobytes())
+        if key not in _FOOTPRINTS:
+            tsites = _sites_for(sites, self.footprint)
+            out = {}
+            for year in np.asarray(years, dtype=np.int64):
+                out[int(year)] = [(k, doy, *storm_footprint(track, tsites, self.footprint))
+                                  for k, (doy, track) in enumerate(self.storms(int(year), seed))]
+            _FOOTPRINTS[key] = out
+            while len(_FOOTPRINTS) > 2:
+                _FOOTPRINTS.popitem(last=False)
+        return _FOOTPRINTS[key]
+
     def events(self, years, sites, peril_index, seed) -> EventSet:
-        tsites = _sites_for(sites, self.footprint)
+        footprints = self.storm_footprints(years, sites, seed)
         ids, yrs, doys, offsets, site_parts, inten = [], [], [], [0], [], []
         for year in np.asarray(years, dtype=np.int64):
-            for k, (doy, track) in enumerate(self.storms(int(year), seed)):
-                site, gust, rain = storm_footprint(track, tsites, self.footprint)
+            for k, doy, site, gust, rain in footprints[int(year)]:
                 if site.size == 0:
                     continue
                 ids.append(dtypes.event_ids(year, peril_index, k))
