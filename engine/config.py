@@ -94,6 +94,7 @@ class OutputConfig:
     perspectives: List[str] = field(default_factory=lambda: ["il"])   # il: insured (after terms); gul: ground-up
     ord: bool = False              # also write ORD tables (ord/) as qilu-export does
     tracks: bool = False           # write the simulated storm tracks (tracks.parquet) of perils that have them
+    events: bool = False           # write each peril's per-year summary (<peril>_years.parquet), where it has one
     ord_formats: List[str] = field(default_factory=lambda: ["csv", "parquet"])
     print_keys: List[str] = field(default_factory=lambda: ["portfolio", "product/*"])
     report: bool = True            # report.html: a self-contained page of the run's results

@@ -65,6 +65,21 @@ class _Chunker:
             self.size = int(max(1, min(self.budget / per_year, 4 * self.size)))
 
 
+def _append_years(writers: dict, folder, peril, table) -> None:
+    """Stream one chunk of a peril's per-year summary to ``<peril name>_years.parquet``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = pa.Table.from_pandas(table, preserve_index=False)
+    if peril.name not in writers:
+        name = getattr(peril, "year_table", f"{peril.name}_years.parquet")   # e.g. yellow_river_years.parquet
+        if any(Path(w.where).name == name for w in writers.values() if hasattr(w, "where")):
+            name = f"{peril.name}_years.parquet"                               # two perils of one kind
+        writers[peril.name] = pq.ParquetWriter(folder.path(name), t.schema, compression="zstd")
+        writers[peril.name].where = str(folder.path(name))
+    writers[peril.name].write_table(t.cast(writers[peril.name].schema))
+
+
 def _largest_event(result, plan: RunPlan, key: int, best):
     """The chunk's largest event by loss to ``key`` (mean), if larger than ``best`` (report.html)."""
     from engine.report import LargestEvent
@@ -137,6 +152,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             import pyarrow as pa
             import pyarrow.parquet as pq
             track_perils = [(i, p) for i, p in enumerate(plan.inputs.perils) if hasattr(p, "tracks")]
+        year_writers = {}   # output.events: peril name -> ParquetWriter of <peril>_years.parquet
+        year_perils = [p for p in plan.inputs.perils if hasattr(p, "year_summary")] if cfg.output.events else []
         year_parts = {p: [] for p in perspectives}
         basis_parts = []
         largest = None
@@ -160,6 +177,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
                     if track_writer is None:
                         track_writer = pq.ParquetWriter(folder.path("tracks.parquet"), table.schema, compression="zstd")
                     track_writer.write_table(table.cast(track_writer.schema))
+            for peril in year_perils:
+                _append_years(year_writers, folder, peril, peril.year_summary(years, plan.inputs.seed))
             if result.basis is not None:
                 basis_parts.append(result.basis)
             if cfg.output.report:
@@ -173,6 +192,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             event_writer.close()
         if track_writer is not None:
             track_writer.close()
+        for writer in year_writers.values():
+            writer.close()
 
         placeholder = [p.name for p in plan.inputs.perils if getattr(p, "placeholder", False)]
         run_info = {"scenario": cfg.scenario.name, "climate": cfg.climate.name, "n_years": len(plan.years), "samples": cfg.run.samples, "n_events": n_events, "perils": perils,

@@ -84,6 +84,7 @@ class YellowRiverPeril:
     units: tuple = UNITS
     placeholder: bool = False
     hazard: str = "flood"          # vulnerability curves of peril "flood" in curves.csv
+    year_table: str = "yellow_river_years.parquet"   # output.events=true: year_summary() goes there
 
     @classmethod
     def from_config(cls, name: str, params: dict, climate) -> YellowRiverPeril:
