@@ -239,6 +239,10 @@ def _write_results(plan: RunPlan, folder: RunFolder, perspective: str, year_rows
     curve_keys = [k for k, lv in zip(names, plan.keys.levels) if "/" not in lv]
     ep_frame(trials, names, curve_keys, n_trials).to_parquet(folder.path(f"{prefix}ep_curves.parquet"))
     premium_frame(summary).to_csv(folder.path(f"{prefix}premiums.csv"), index=False)
+    if perspective == "il":
+        from engine.allocation import allocate
+        allocate(trials, names, plan.keys.levels, plan.keys.sum_insured, len(plan.years), samples,
+                 int(plan.years[0]), plan.settings.pricing).to_csv(folder.path("capital_allocation.csv"), index=False)
     if cfg.output.plots:
         curves = summary_curves(trials, names, default_keys(names))
         title = (f"{cfg.portfolio.name}: {len(plan.years):,} years, "

@@ -246,6 +246,13 @@ def write_report(folder: Path, summary: dict, run_info: dict, provenance: dict, 
                                    "gross_premium")}
             fmt.update({c: (lambda v: f"{v:.4f}") for c in ("p_attach", "p_exhaust", "rate_on_line")})
             parts += [f"<h3>{html.escape(tdir.name)} (amounts in M CNY)</h3>", _table(layers[cols], fmt)]
+    if (folder / "capital_allocation.csv").is_file():
+        alloc = pd.read_csv(folder / "capital_allocation.csv")
+        alloc = alloc[alloc["level"] == "product"][["key", "expected_loss", "co_tvar", "allocated_capital",
+                                                     "capital_share", "risk_load", "premium_allocated"]]
+        fmt = {c: _m for c in ("expected_loss", "co_tvar", "allocated_capital", "risk_load", "premium_allocated")}
+        fmt["capital_share"] = lambda v: f"{v:.1%}"
+        parts += ["<h2 id='capital'>Capital allocation (co-TVaR, amounts in M CNY)</h2>", _table(alloc, fmt)]
     if (folder / "basis_risk.csv").is_file():
         br = pd.read_csv(folder / "basis_risk.csv")
         br = br[br["county"] == "all"].drop(columns="county")

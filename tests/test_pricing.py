@@ -222,3 +222,22 @@ def test_co_tvar_allocations_add_up_to_the_total_tvar():
     assert alloc.sum() == pytest.approx(metrics.tvar(total, total.size, 0.99), rel=1e-12)
     # hand case: trials (A, B) = (1, 0), (0, 5), (4, 4): worst 1/3 at level 2/3 is trial 3
     np.testing.assert_allclose(co_tvar(np.array([[1.0, 0.0, 4.0], [0.0, 5.0, 4.0]]), 2 / 3), [4.0, 4.0])
+
+
+def test_capital_allocation_adds_up_and_matches_co_tvar(tmp_path):
+    import pandas as pd
+    from engine import metrics
+    from runner import run
+    out = run(tmp_path, "run.n_years=300", "output.event_set=none", "output.report=false", "run.samples=2")
+    alloc = pd.read_csv(out.folder / "capital_allocation.csv")
+    ylt = pd.read_parquet(out.folder / "ylt.parquet")
+    ylt = ylt[ylt["sample"] > 0]
+    total = ylt[ylt["key"].astype(str) == "portfolio"].groupby(["year", "sample"])["loss"].sum()
+    n_trials = 300 * 2
+    el = total.sum() / n_trials
+    capital = metrics.tvar(total.to_numpy(), n_trials, 0.99) - el
+    for level in ("product", "county"):
+        rows = alloc[alloc["level"] == level]
+        assert rows["allocated_capital"].sum() == pytest.approx(capital, rel=1e-9)
+        assert rows["expected_loss"].sum() == pytest.approx(el, rel=1e-9)
+        assert rows["capital_share"].sum() == pytest.approx(1.0)
