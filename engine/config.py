@@ -98,6 +98,7 @@ class OutputConfig:
     ord_formats: List[str] = field(default_factory=lambda: ["csv", "parquet"])
     print_keys: List[str] = field(default_factory=lambda: ["portfolio", "product/*"])
     report: bool = True            # report.html: a self-contained page of the run's results
+    report_event: Optional[int] = None   # event id whose hazard report.html maps (default: the largest loss)
 
 
 # Hydra needs a mutable schema; the frozen, validated PricingBasis is built from it in to_settings.

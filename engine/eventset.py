@@ -253,15 +253,15 @@ class NetcdfEventSetWriter:
     def _create(self, events: EventSet) -> None:
         f = self.file
         for name, dtype in self.EVENT_VARS.items():
-            f.create_variable(name, ("event",), dtype, chunks=(65536,), compression="gzip", shuffle=True)
-        f.create_variable("site", ("entry",), "i4", chunks=(1 << 20,), compression="gzip", shuffle=True)
+            f.create_variable(name, ("event",), dtype, chunks=(65536,), compression="gzip", compression_opts=1, shuffle=True)
+        f.create_variable("site", ("entry",), "i4", chunks=(1 << 20,), compression="gzip", compression_opts=1, shuffle=True)
         for name, unit in zip(events.measures, events.units):
-            v = f.create_variable(name, ("entry",), "f4", chunks=(1 << 20,), compression="gzip", shuffle=True)
+            v = f.create_variable(name, ("entry",), "f4", chunks=(1 << 20,), compression="gzip", compression_opts=1, shuffle=True)
             v.attrs["units"] = unit
         if events.probability is not None:
-            f.create_variable("probability", ("entry",), "f4", chunks=(1 << 20,), compression="gzip", shuffle=True)
+            f.create_variable("probability", ("entry",), "f4", chunks=(1 << 20,), compression="gzip", compression_opts=1, shuffle=True)
         if events.footprint_id is not None:
-            f.create_variable("footprint_id", ("event",), "i8", chunks=(65536,), compression="gzip", shuffle=True)
+            f.create_variable("footprint_id", ("event",), "i8", chunks=(65536,), compression="gzip", compression_opts=1, shuffle=True)
         f.attrs.update({**{k: v for k, v in events.attrs.items() if isinstance(v, (str, int, float))},
                         "perils": list(events.perils), "measures": list(events.measures),
                         "layout": "CSR by event (qilu EventSet v1)"})

@@ -80,19 +80,29 @@ def _append_years(writers: dict, folder, peril, table) -> None:
     writers[peril.name].write_table(t.cast(writers[peril.name].schema))
 
 
-def _largest_event(result, plan: RunPlan, key: int, best):
-    """The chunk's largest event by loss to ``key`` (mean), if larger than ``best`` (report.html)."""
+def _largest_event(result, plan: RunPlan, key: int, best, chosen=None):
+    """The chunk's largest event by loss to ``key`` (mean), if larger than ``best``; or the event
+    ``chosen`` (an event id) when given (report.html)."""
     from engine.report import LargestEvent
 
     rows = result.event_rows["il"]
-    sel = np.flatnonzero(rows["key"] == key)
-    if sel.size == 0:
-        return best
-    i = sel[np.argmax(rows["mean"][sel])]
-    loss = float(rows["mean"][i])
-    if best is not None and loss <= best.loss:
-        return best
-    ev, e = result.events, int(rows["event"][i])
+    ev = result.events
+    if chosen is not None:
+        hits = np.flatnonzero(ev.event_id == int(chosen))
+        if hits.size == 0:
+            return best
+        e = int(hits[0])
+        sel = np.flatnonzero((rows["key"] == key) & (rows["event"] == e))
+        loss = float(rows["mean"][sel].sum())
+    else:
+        sel = np.flatnonzero(rows["key"] == key)
+        if sel.size == 0:
+            return best
+        i = sel[np.argmax(rows["mean"][sel])]
+        loss = float(rows["mean"][i])
+        if best is not None and loss <= best.loss:
+            return best
+        e = int(rows["event"][i])
     lo, hi = ev.offsets[e], ev.offsets[e + 1]
     sites = ev.site[lo:hi]
     return LargestEvent(int(ev.event_id[e]), int(ev.year[e]), ev.perils[ev.peril[e]] if ev.perils else "",
@@ -182,7 +192,7 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             if result.basis is not None:
                 basis_parts.append(result.basis)
             if cfg.output.report:
-                largest = _largest_event(result, plan, top_key, largest)
+                largest = _largest_event(result, plan, top_key, largest, cfg.output.report_event)
             n_events += result.events.n_events
             bar.update(len(years))
         bar.close()

@@ -168,10 +168,11 @@ def event_section(event: LargestEvent | None) -> str:
     import matplotlib.pyplot as plt
 
     from engine import geo
-    m = len(event.measures)
+    shown = [j for j in range(len(event.measures)) if np.any(event.intensity[:, j] > 0)][:4] or [0]
+    m = len(shown)
     fig, axes = plt.subplots(1, m, figsize=(5.5 * m, 4.2), squeeze=False)
     rings = geo.load_county_boundaries()
-    for ax, j in zip(axes[0], range(m)):
+    for ax, j in zip(axes[0], shown):
         for parts in rings.values():
             for ring in parts:
                 ax.plot(ring[:, 0], ring[:, 1], color="#bbbbbb", lw=0.3)
@@ -183,7 +184,7 @@ def event_section(event: LargestEvent | None) -> str:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"{event.measures[j]}")
-    fig.suptitle(f"largest event {event.event_id} ({event.peril}, year {event.year}): "
+    fig.suptitle(f"event {event.event_id} ({event.peril}, year {event.year}): "
                  f"portfolio loss {event.loss / 1e6:,.1f} M CNY")
     return _png(fig)
 
@@ -233,7 +234,8 @@ def write_report(folder: Path, summary: dict, run_info: dict, provenance: dict, 
              "premium = technical premium with the run's pricing basis.</p>",
              "<h2 id='ep'>Exceedance-probability curves</h2>", ep_section(folder),
              "<h2 id='maps'>By county</h2>", county_maps(summary),
-             "<h2 id='event'>Largest event</h2>", event_section(largest),
+             "<h2 id='event'>Event hazard (output.report_event, default: the largest portfolio loss)</h2>",
+             event_section(largest),
              "<h2 id='convergence'>Convergence</h2>", convergence_section(folder, int(run_info["n_years"]),
                                                                         int(run_info.get("samples", 0)))]
     if run_info.get("treaties"):

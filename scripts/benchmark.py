@@ -210,7 +210,7 @@ def write_markdown(path: Path, results: list[dict], demo: dict, typhoon: dict) -
     update_sections(path, {
         "Typhoon event generation (`python scripts/benchmark.py`)": typhoon_text,
         "Loss-kernel throughput (`python scripts/benchmark.py`)": kernel,
-        "End-to-end demo (`qilu-run run.n_years=10000`, embedded Shandong demo, typhoon peril)": demo_text,
+        "End-to-end demo (`qilu-run run.n_years=10000`, embedded Shandong demo, default perils: typhoon, flood, Yellow River, drought)": demo_text,
     })
     print(f"wrote {path}")
 

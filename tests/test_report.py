@@ -40,3 +40,10 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     assert 'data-report-ok="yes"' in dom.stdout            # every figure decoded
     assert "Uncaught" not in dom.stderr                     # no script errors in the console
     assert dom.stdout.count("<img") >= 5 and "<table" in dom.stdout
+
+
+def test_report_maps_a_chosen_event(tmp_path):
+    # the Lekima replay's flood event (the flood peril's typhoon-rain event of year 1) by its id
+    out = run(tmp_path, "scenario=replay_lekima_2019", "output.report_event=1019000", "output.event_set=none")
+    text = (out.folder / "report.html").read_text(encoding="utf-8")
+    assert "event 1019000 (flood_typhoon_rain, year 1)" in text

@@ -161,9 +161,11 @@ class FloodPeril:
             site_parts.append(site)
             inten.append(np.column_stack([depth[event, site], duration[event, site], rain[event, site]]))
             probs.append(np.where(depth[event, site] > 0.0, share[site], 1.0))
-        for year in np.asarray(years, dtype=np.int64) if self.typhoon is not None else ():
-            self._typhoon_rain_events(int(year), sites, peril_index, seed, ctx, share,
-                                      (ids, yrs, doys, counts, site_parts, inten, probs))
+        if self.typhoon is not None:   # the same chunk of years as the typhoon peril: its storms are cached
+            storms = self.typhoon.storm_footprints(years, sites, seed)
+            for year in np.asarray(years, dtype=np.int64):
+                self._typhoon_rain_events(int(year), storms.get(int(year), []), peril_index, ctx, share,
+                                          (ids, yrs, doys, counts, site_parts, inten, probs))
         if not ids:
             return EventSet.empty((), self.measures, self.units)
         n = sum(len(i) for i in ids)
@@ -176,11 +178,10 @@ class FloodPeril:
                         probability=np.concatenate(probs).astype(dtypes.INTENSITY))
 
 
-    def _typhoon_rain_events(self, year, sites, peril_index, seed, ctx, share, parts) -> None:
-        """Append the flood events of ``year``'s typhoon storms (their storm-total rain through
+    def _typhoon_rain_events(self, year, storms, peril_index, ctx, share, parts) -> None:
+        """Append the flood events of ``year``'s typhoon ``storms`` (their storm-total rain through
         :func:`rain_to_flood`) to ``parts``; the typhoon peril keeps the wind."""
         ids, yrs, doys, counts, site_parts, inten, probs = parts
-        storms = self.typhoon.storm_footprints(np.array([year]), sites, seed).get(year, [])
         for k, doy, site, _, rain in storms:
             if site.size == 0:
                 continue
