@@ -184,9 +184,10 @@ def event_section(event: LargestEvent | None) -> str:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"{event.measures[j]}")
-    fig.suptitle(f"event {event.event_id} ({event.peril}, year {event.year}): "
-                 f"portfolio loss {event.loss / 1e6:,.1f} M CNY")
-    return _png(fig)
+    caption = (f"event {event.event_id} ({event.peril}, year {event.year}): "
+               f"portfolio loss {event.loss / 1e6:,.1f} M CNY")
+    fig.suptitle(caption)
+    return f"<p>{html.escape(caption)}</p>" + _png(fig)
 
 
 def convergence_section(folder: Path, n_years: int, samples: int) -> str:
