@@ -173,6 +173,18 @@ def _ensure(sc, needed_t, needed_s):
 
 
 @kernel
+def _draw_entry(fp, n0, n1, u):
+    """The footprint entry in ``n0:n1`` that uniform ``u`` selects by the entries' probabilities
+    (cumulative, in order); -1 when ``u`` falls in the remainder (no hazard)."""
+    acc = 0.0
+    for n in range(n0, n1):
+        acc += fp.probability[n]
+        if u <= acc:
+            return n
+    return -1
+
+
+@kernel
 def _mixture_damage(fp, cv, n0, n1, col, c, scale, sus, sampled, n_samples, key, hazard_key, damage):
     """Damage of one risk whose site has several intensity entries ``n0:n1`` with probabilities.
 
@@ -184,14 +196,7 @@ def _mixture_damage(fp, cv, n0, n1, col, c, scale, sus, sampled, n_samples, key,
     n_bins = cv.mean.shape[1]
     if sampled:
         for q in range(n_samples):
-            u = uniform_at(hazard_key, q + 1)
-            acc = 0.0
-            h = -1
-            for n in range(n0, n1):
-                acc += fp.probability[n]
-                if u <= acc:
-                    h = n
-                    break
+            h = _draw_entry(fp, n0, n1, uniform_at(hazard_key, q + 1))
             x = fp.intensity[h, col] if h >= 0 else 0.0
             if x > 0.0:
                 g = min(int(x * scale), n_bins - 1)
@@ -274,16 +279,7 @@ def _combined_damage(fp, cv, n0, n1, c, sus, sampled, n_samples, seed, rng_id, u
     mixture = n1 - n0 > 1 or fp.probability[n0] < 1.0
     if sampled:
         for q in range(n_samples):
-            h = n0
-            if mixture:
-                u = uniform_at(hazard_key, q + 1)
-                acc = 0.0
-                h = -1
-                for i in range(n0, n1):
-                    acc += fp.probability[i]
-                    if u <= acc:
-                        h = i
-                        break
+            h = _draw_entry(fp, n0, n1, uniform_at(hazard_key, q + 1)) if mixture else n0
             damage[q] = sus * _combined_draw(fp, cv, h, c, seed, rng_id, uid, q + 1) if h >= 0 else 0.0
         return 0.0
     mean = 0.0

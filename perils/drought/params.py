@@ -15,26 +15,14 @@ from typing import Any
 import numpy as np
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
-from engine.config import ConfigError
+from engine.config import ConfigError  # noqa: F401  (re-exported for callers)
+from perils.params import check, plain  # noqa: F401
 
 PET_METHODS = ("hargreaves", "thornthwaite")
 DEFICIT_REFERENCES = ("normal", "potential")
 #: First day of year of each month and days in each month (non-leap calendar).
 MONTH_START_DOY = np.array([1, 32, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335])
 MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-
-
-def plain(value: Any) -> Any:
-    """OmegaConf containers -> plain Python containers."""
-    if isinstance(value, (DictConfig, ListConfig)):
-        return OmegaConf.to_container(value, resolve=True)
-    return value
-
-
-def check(condition: bool, key: str, message: str) -> None:
-    """Raise :class:`ConfigError` naming ``key`` unless ``condition``."""
-    if not condition:
-        raise ConfigError(f"config key '{key}': {message}")
 
 
 def _number(value, key: str) -> float:

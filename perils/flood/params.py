@@ -13,23 +13,11 @@ from typing import Any
 
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
-from engine.config import ConfigError
+from engine.config import ConfigError  # noqa: F401  (re-exported for callers)
+from perils.params import check, plain as _plain  # noqa: F401
 
 COPULAS = ("gaussian", "t")
 METHODS = ("grid", "exact")
-
-
-def _plain(value: Any) -> Any:
-    """OmegaConf containers -> plain Python (dict, list)."""
-    if isinstance(value, (DictConfig, ListConfig)):
-        return OmegaConf.to_container(value, resolve=True)
-    return value
-
-
-def check(condition: bool, key: str, message: str) -> None:
-    """Raise :class:`ConfigError` naming ``key`` unless ``condition``."""
-    if not condition:
-        raise ConfigError(f"config key '{key}': {message}")
 
 
 def section(schema, values, key: str):
