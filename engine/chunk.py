@@ -19,7 +19,7 @@ import numpy as np
 
 from engine import dtypes
 from engine.eventset import EventSet, combine
-from engine.kernels import Footprint, occurrence_losses, season_losses
+from engine.kernels import Footprint, neutral_crop_terms, occurrence_losses, season_losses_terms
 from engine.plan import ChunkInputs
 
 
@@ -64,10 +64,11 @@ def _reduce_rows(event, key, n_keys, columns):
     return code[starts], [np.add.reduceat(c[order], starts, axis=0) for c in columns]
 
 
-def _kernel_rows(fp, inputs, ex, pol, n_samples):
+def _kernel_rows(fp, inputs, ex, pol, n_samples, crop_rules=True):
     cv, n_keys = inputs.curves, inputs.n_keys
     occ = occurrence_losses(fp, ex, pol, cv, n_keys, inputs.seed, n_samples)
-    sea = season_losses(fp.year, occ[5], occ[6], occ[7], occ[8], ex, pol, n_keys)
+    crop = inputs.crop if inputs.crop is not None and crop_rules else neutral_crop_terms(ex.value.shape[0])
+    sea = season_losses_terms(fp.year, fp.doy.astype(np.int64), occ[5], occ[6], occ[7], occ[8], ex, pol, crop, n_keys)
     event = np.concatenate([occ[0], sea[0]])
     key = np.concatenate([occ[1], sea[1]])
     return _reduce_rows(event, key, n_keys, [np.concatenate([occ[2], sea[2]]), np.concatenate([occ[3], sea[3]]),
@@ -85,13 +86,13 @@ def footprint_record(events: EventSet, measures: tuple) -> Footprint:
                      events.site, intensity, events.rng_ids, events.uncertain_events(), events.entry_probability)
 
 
-def event_key_losses(fp: Footprint, inputs: ChunkInputs, ex, pol) -> dict:
+def event_key_losses(fp: Footprint, inputs: ChunkInputs, ex, pol, crop_rules: bool = True) -> dict:
     """Run the kernels for one perspective: analytical mean always, samples when ``inputs.samples > 0``."""
     n_keys = inputs.n_keys
-    code, (mean, var, exposure) = _kernel_rows(fp, inputs, ex, pol, 0)
+    code, (mean, var, exposure) = _kernel_rows(fp, inputs, ex, pol, 0, crop_rules)
     samples = np.zeros((code.size, 0))
     if inputs.samples > 0:
-        s_code, (s_loss, _, _) = _kernel_rows(fp, inputs, ex, pol, inputs.samples)
+        s_code, (s_loss, _, _) = _kernel_rows(fp, inputs, ex, pol, inputs.samples, crop_rules)
         # both passes emit every (event, key) the footprint touches (exposure comes from the mean
         # pass); seasonal rows can differ, so align on the union of codes
         union = np.union1d(code, s_code)
@@ -168,7 +169,7 @@ def run_chunk(inputs: ChunkInputs, years: np.ndarray, measures: tuple) -> ChunkR
     fp = footprint_record(events, measures)
     event_rows, year_rows = {}, {}
     for name, ex, pol in inputs.perspectives:
-        rows = event_key_losses(fp, inputs, ex, pol)
+        rows = event_key_losses(fp, inputs, ex, pol, crop_rules=(name == "il"))   # ground-up: physical loss
         if name == "il" and inputs.parametric is not None:
             rows = add_index_payouts(rows, events, inputs, ex, measures)
         order = np.lexsort((rows["key"], rows["event"]))  # events are already in (year, doy, id) order

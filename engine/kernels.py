@@ -446,6 +446,16 @@ def _event_damage(e, fp, ex, pol, cv, seed, n_samples, sc, n_s):
     return n_tl, n_t, n_tp, n_s
 
 
+@kernel(inline="always")
+def _loss_rate(d, trigger, total_loss):
+    """Full-cost loss rate of a season damage ``d``: 0 below the trigger, 1 from the total-loss level."""
+    if d < trigger:
+        return 0.0
+    if d >= total_loss:
+        return 1.0
+    return d
+
+
 @kernel
 def _apply_policies(ex, pol, sc, n_t, n_tp):
     """Policy deductible/limit on each touched policy; its risks' losses go to their leaves pro rata."""
@@ -545,20 +555,24 @@ def occurrence_losses(fp, ex, pol, cv, n_keys, seed, n_samples):
 
 
 @kernel
-def season_losses(event_year, s_event, s_risk, s_damage, s_var, ex, pol, n_keys):
+def season_losses_terms(event_year, event_doy, s_event, s_risk, s_damage, s_var, ex, pol, crop, n_keys):
     """Seasonal risks: combine each year's damage ratios, apply terms, allocate back to events.
 
-    For risk r in year y with event damage ratios d_i: season damage D = 1 - prod(1 - d_i), insured
-    loss = risk terms on D * value, then policy terms on the sum over the policy's risks in that
-    year; the result is allocated to the events in proportion to d_i. Contributions must be in
-    event order (hence year order). Returns rows like :func:`occurrence_losses` (row_exposure 0:
-    exposure was counted there), one row per (contribution, key); callers sum duplicates.
+    For risk r in year y with event damage ratios d_i: season damage D = 1 - prod(1 - d_i); the crop
+    rules (``crop``: :data:`CropTerms`) turn it into the loss rate L = 0 if D < trigger[r], 1 if
+    D >= total_loss[r], else D, and the ground-up loss is ``value * cap[class, doy] * L`` with doy the
+    day of the year's last damaging event (the growth-stage cap of the full-cost rules); insured loss
+    = risk terms on it, then policy terms on the sum over the policy's risks in that year; the result
+    is allocated to the events in proportion to d_i. Contributions must be in event order (hence
+    year order). Returns rows like :func:`occurrence_losses` (row_exposure 0: exposure was counted
+    there), one row per (contribution, key); callers sum duplicates.
     """
     n = s_event.shape[0]
     q_dim = s_damage.shape[1]
     n_risks = ex.value.shape[0]
     n_up = ex.leaf_keys.shape[1]
     surv = np.ones((n_risks, q_dim))
+    last_doy = np.zeros(n_risks, np.int64)
     dsum = np.zeros((n_risks, q_dim))
     dvar = np.zeros(n_risks)
     risk_loss = np.zeros((n_risks, q_dim))
@@ -579,6 +593,8 @@ def season_losses(event_year, s_event, s_risk, s_damage, s_var, ex, pol, n_keys)
             for q in range(q_dim):
                 surv[r, q] *= 1.0 - s_damage[i, q]
                 dsum[r, q] += s_damage[i, q]
+            if s_damage[i, 0] > 0.0:
+                last_doy[r] = event_doy[s_event[i]]
         # first-order variance of D: dD/dd_i = prod_{j != i} (1 - d_j)
         for i in range(start, stop):
             r = s_risk[i]
@@ -588,13 +604,16 @@ def season_losses(event_year, s_event, s_risk, s_damage, s_var, ex, pol, n_keys)
             r = s_risk[i]
             if dsum[r, 0] < 0.0:  # already finished this year
                 continue
-            value = ex.value[r]
+            cap = crop.cap[crop.cap_row[r], last_doy[r]]
+            value = ex.value[r] * cap
             for q in range(q_dim):
-                gu = (1.0 - surv[r, q]) * value
+                gu = _loss_rate(1.0 - surv[r, q], crop.trigger[r], crop.total_loss[r]) * value
                 risk_loss[r, q] = risk_terms(gu, ex.deductible[r], ex.limit[r], ex.franchise[r], ex.coinsurance[r])
                 pol_sum[ex.policy[r], q] += risk_loss[r, q]
-            slope = risk_terms_slope((1.0 - surv[r, 0]) * value, ex.deductible[r], ex.limit[r],
-                                     ex.franchise[r], ex.coinsurance[r])
+            d0 = 1.0 - surv[r, 0]
+            inside = 1.0 if crop.trigger[r] <= d0 < crop.total_loss[r] else 0.0   # dL/dD
+            slope = risk_terms_slope(_loss_rate(d0, crop.trigger[r], crop.total_loss[r]) * value, ex.deductible[r],
+                                     ex.limit[r], ex.franchise[r], ex.coinsurance[r]) * inside
             dvar[r] = dvar[r] * slope * slope * value * value
             for q in range(q_dim):
                 dsum[r, q] = -dsum[r, q] - 1.0  # mark finished, keep the sum recoverable
@@ -623,5 +642,28 @@ def season_losses(event_year, s_event, s_risk, s_damage, s_var, ex, pol, n_keys)
             dsum[r] = 0.0
             dvar[r] = 0.0
             pol_sum[ex.policy[r]] = 0.0
+            last_doy[r] = 0
         start = stop
     return row_event[:n_out], row_key[:n_out], row_loss[:n_out], row_var[:n_out], np.zeros(n_out)
+
+
+#: Crop rules of seasonal covers (full-cost insurance): ``trigger`` and ``total_loss`` float64[R]
+#: (loss-rate thresholds), ``cap_row`` int32[R] (each risk's row of ``cap``) and ``cap``
+#: float64[n_rows, 367] (share of the sum insured at stake by day of year: the growth-stage caps).
+#: :func:`neutral_crop_terms` changes nothing.
+CropTerms = namedtuple("CropTerms", "trigger total_loss cap_row cap")
+
+
+def neutral_crop_terms(n_risks: int, n_classes: int = 1) -> CropTerms:
+    """No trigger, no total-loss rule, the whole sum insured at every stage."""
+    return CropTerms(np.zeros(n_risks), np.full(n_risks, 2.0), np.zeros(n_risks, np.int32), np.ones((1, 367)))
+
+
+def season_losses(event_year, s_event, s_risk, s_damage, s_var, ex, pol, n_keys, event_doy=None, crop=None):
+    """:func:`season_losses_terms` with neutral crop rules unless ``crop`` is given."""
+    if crop is None:
+        crop = neutral_crop_terms(ex.value.shape[0])
+    if event_doy is None:
+        event_doy = np.zeros(event_year.shape[0], np.int64)
+    return season_losses_terms(event_year, np.asarray(event_doy, np.int64), s_event, s_risk, s_damage, s_var, ex,
+                               pol, crop, n_keys)

@@ -110,6 +110,29 @@ def _largest_event(result, plan: RunPlan, key: int, best, chosen=None):
                         tuple(ev.units), ev.intensity[lo:hi].copy())
 
 
+def _add_subsidy_and_mu(plan: RunPlan, summary: dict) -> None:
+    """Premium per mu for keys with crop area, and the subsidy split of full-cost products' premiums
+    (``premium.subsidy``: central, provincial, county, farmer in CNY)."""
+    t = plan.portfolio.table
+    mu = np.zeros(len(plan.keys.names))
+    if "quantity" in t and "quantity_unit" in t:
+        area = np.where(t["quantity_unit"].astype(str).to_numpy() == "mu", pd.to_numeric(t["quantity"], errors="coerce")
+                        .fillna(0.0).to_numpy(float), 0.0)
+        for a in range(plan.keys.risk_keys.shape[1]):
+            np.add.at(mu, plan.keys.risk_keys[:, a], area)
+    products = dict(plan.settings.products)
+    for k, name in enumerate(plan.keys.names):
+        premium = summary[name]["premium"]
+        if mu[k] > 0:
+            premium["insured_mu"] = float(mu[k])
+            premium["gross_per_mu"] = premium["gross"] / mu[k]
+        parts = name.split("/")
+        product = products.get(parts[1]) if parts[0] == "product" and len(parts) > 1 else None
+        rules = getattr(product, "crop_rules", None)
+        if rules is not None and rules.subsidy:
+            premium["subsidy"] = {part: premium["gross"] * share for part, share in rules.subsidy.items()}
+
+
 def _price_treaty(plan: RunPlan, folder, treaty) -> dict:
     """Price ``treaty`` on the finished PLT; results in treaty/<name>/. Returns its summary row."""
     from engine.treaty.inputs import from_run_folder
@@ -244,6 +267,7 @@ def _write_results(plan: RunPlan, folder: RunFolder, perspective: str, year_rows
     cfg, samples, prefix = plan.settings.config, plan.settings.config.run.samples, PREFIX[perspective]
     names = list(plan.keys.names)
     summary = summarise_keys(year_rows, names, plan.keys.sum_insured, len(plan.years), samples, plan.settings.pricing)
+    _add_subsidy_and_mu(plan, summary)
     trials = trial_rows(year_rows, samples)
     n_trials = len(plan.years) * max(samples, 1)
     curve_keys = [k for k, lv in zip(names, plan.keys.levels) if "/" not in lv]

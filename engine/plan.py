@@ -30,6 +30,7 @@ class ChunkInputs:
     seed: int
     samples: int
     parametric: object = None   # engine.parametric.ParametricInputs when the run has index covers
+    crop: object = None         # engine.kernels.CropTerms of full-cost covers (None: neutral)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,30 @@ def _parametric_inputs(rows, portfolio: Portfolio, physical: Exposure, keys: Key
     limit = (t["limit"] * t["coinsurance"]).to_numpy(np.float64)
     return build_parametric(rows, portfolio.site_index, limit, keys.leaf, t["product"].to_numpy(), schedules,
                             n_sites, (basis, no_terms), peril_kinds)
+
+
+def _crop_terms(table, products: dict):
+    """CropTerms of the full-cost covers (None when the run has none): per risk trigger and total-loss
+    level, and a stage-cap row per (product, class)."""
+    from engine.kernels import CropTerms
+
+    if not any(p.crop_rules is not None for p in products.values()):
+        return None
+    n = len(table)
+    trigger, total = np.zeros(n), np.full(n, 2.0)
+    rows, index = [np.ones(367)], {}
+    cap_row = np.zeros(n, np.int32)
+    for name, product in products.items():
+        rules = product.crop_rules
+        if rules is None:
+            continue
+        mine = (table["product"] == name).to_numpy()
+        trigger[mine], total[mine] = rules.trigger, rules.total_loss
+        for cls in product.classes:
+            index[(name, cls)] = len(rows)
+            rows.append(rules.cap_by_day(cls))
+            cap_row[mine & (table["asset_class"] == cls).to_numpy()] = index[(name, cls)]
+    return CropTerms(trigger, total, cap_row, np.vstack(rows))
 
 
 def build_plan(settings: Settings) -> RunPlan:
@@ -166,7 +191,7 @@ def build_plan(settings: Settings) -> RunPlan:
     parametric = (_parametric_inputs(index_rows, portfolio, physical, keys, products, measures, kinds)
                   if index_rows.size else None)
     inputs = ChunkInputs(peril_objs, portfolio.sites, perspectives, curves, len(keys.names), run.seed, run.samples,
-                         parametric)
+                         parametric, _crop_terms(t, products))
     years = np.arange(run.first_year, run.first_year + run.n_years, dtype=dtypes.YEAR)
     input_files = {"portfolio": settings.portfolio_path, "vulnerability_curves": settings.curves_path,
                    "growth_stages": settings.stages_path}

@@ -25,6 +25,8 @@ from typing import List, Optional
 
 import numpy as np
 
+from omegaconf import MISSING
+
 from engine.config import params_from
 from engine.registry import Registry
 
@@ -72,6 +74,7 @@ class Product:
     description: str = ""
     index: Optional[IndexSchedule] = None   # parametric covers only
     experience: Optional[dict] = None       # claims-experience settings (qilu-price)
+    crop_rules: Optional["CropRules"] = None  # full-cost insurance rules (kind full_cost)
 
 
 @dataclass
@@ -121,6 +124,67 @@ def _parametric_index(name: str, params: dict) -> Product:
     schedule = IndexSchedule(str(index["measure"]), np.array([g[0] for g in grades], float),
                              np.array([g[1] for g in grades], float), tuple(str(k) for k in index.get("perils") or ()))
     return Product(name, "parametric_index", "index", tuple(p.classes), p.description, schedule)
+
+
+SUBSIDY_PARTS = ("central", "provincial", "county", "farmer")
+
+
+@dataclass(frozen=True)
+class CropRules:
+    """Full-cost insurance rules (Shandong): a season loss rate below ``trigger`` pays nothing, at or
+    above ``total_loss`` it counts as a total loss (1); the indemnity is sum insured x stage cap x loss
+    rate, the cap being the share of the sum insured at stake in the growth stage of the last loss
+    (``stage_caps[class]``: (start_doy, end_doy, cap) rows). ``subsidy``: premium shares paid by the
+    central, provincial and city/county governments and the farmer (they add up to 1)."""
+
+    trigger: float
+    total_loss: float
+    stage_caps: dict
+    subsidy: dict
+
+    def cap_by_day(self, asset_class: str) -> np.ndarray:
+        """float64[367]: the cap on each day of year (1 outside the listed stages; index 0 unused)."""
+        caps = np.ones(367)
+        for start, end, cap in self.stage_caps.get(asset_class, ()):
+            caps[int(start):int(end) + 1] = float(cap)
+        return caps
+
+
+@dataclass
+class FullCostParams:
+    classes: List[str]
+    trigger: float = MISSING
+    total_loss: float = MISSING
+    stage_caps: dict = field(default_factory=dict)
+    subsidy: dict = field(default_factory=dict)
+    description: str = ""
+    experience: dict = field(default_factory=dict)
+
+
+@PRODUCTS.register("full_cost")
+def _full_cost(name: str, params: dict) -> Product:
+    p = params_from(FullCostParams, name, params, "product")
+    if not p.classes:
+        raise ValueError("'classes' must list at least one asset class")
+    if not 0.0 <= p.trigger < p.total_loss <= 1.0:
+        raise ValueError(f"needs 0 <= trigger < total_loss <= 1, got trigger {p.trigger}, total_loss {p.total_loss}")
+    caps = {}
+    for cls, rows in dict(p.stage_caps).items():
+        if cls not in p.classes:
+            raise ValueError(f"stage_caps.{cls}: not one of the product's classes {list(p.classes)}")
+        rows = [list(r) for r in rows]
+        for r in rows:
+            if len(r) != 3 or not (1 <= r[0] <= r[1] <= 366) or not 0 < r[2] <= 1:
+                raise ValueError(f"stage_caps.{cls}: rows are [start_doy, end_doy, cap] with 1 <= start <= end <= 366 "
+                                 f"and cap in (0, 1], got {r}")
+        caps[cls] = tuple(tuple(r) for r in rows)
+    subsidy = {k: float(v) for k, v in dict(p.subsidy).items()}
+    if subsidy:
+        unknown = sorted(set(subsidy) - set(SUBSIDY_PARTS))
+        if unknown or abs(sum(subsidy.values()) - 1.0) > 1e-9 or min(subsidy.values()) < 0:
+            raise ValueError(f"subsidy: shares of {list(SUBSIDY_PARTS)}, each >= 0, adding up to 1; got {subsidy}")
+    return Product(name, "full_cost", "season", tuple(p.classes), p.description, None, dict(p.experience) or None,
+                   CropRules(float(p.trigger), float(p.total_loss), caps, subsidy))
 
 
 def build_product(name: str, params: dict) -> Product:

@@ -55,10 +55,12 @@ def premium_frame(summary: dict):
         product = parts[1] if parts[0] == "product" else ""
         county = int(parts[-1]) if "county" in parts else None
         level = {1: "portfolio", 2: parts[0]}.get(len(parts), "product_county")
+        premium = dict(s["premium"])
+        subsidy = premium.pop("subsidy", {})   # full-cost covers: who pays the gross premium
         rows.append({"key": key, "level": level, "product": product, "county": county,
                      "sum_insured": s["sum_insured"], "aal": s["aal"], "aal_se": s["aal_se"],
                      "oep_100": s["oep"][100], "oep_250": s["oep"][250], "tvar_99": s["tvar_99"],
-                     **s["premium"]})
+                     **premium, **{f"subsidy_{part}": v for part, v in subsidy.items()}})
     frame = pd.DataFrame(rows)
     frame["county"] = frame["county"].astype("Int64")
     return frame

@@ -584,3 +584,29 @@ def test_two_curves_with_hazard_probabilities(tiny_model):
     loss = occurrence_losses(fp, ex, pol, cv, 4, SEED, 20_000)[2][0]
     assert abs(loss.mean() - 1000.0 * mean) < 4.0 * 1000.0 * np.sqrt(var / 20_000)
     assert np.mean(loss == 0.0) == pytest.approx(0.2, abs=4 * np.sqrt(0.16 / 20_000))   # no hazard 20%
+
+
+def test_full_cost_rules_trigger_total_loss_and_stage_cap(tiny_model):
+    # r0 (value 10000, deductible 1000) under full-cost rules: trigger 0.1, total loss 0.8; stage cap
+    # 0.6 up to day 120, 1.0 after. Three years, one column:
+    #   2000: d = 0.05 (day 100) -> D 0.05 < trigger -> 0
+    #   2001: d = 0.2 (day 100), 0.25 (day 150) -> D = 1 - 0.8 * 0.75 = 0.4; cap of the last loss
+    #         (day 150) = 1.0 -> 10000 * 0.4 - 1000 = 3000, allocated 0.2/0.45 and 0.25/0.45
+    #   2002: d = 0.9 (day 110) -> total loss: rate 1, cap 0.6 -> 6000 - 1000 = 5000
+    from engine.kernels import CropTerms
+    m = tiny_model
+    ex, pol = _season_exposure(m, 0.0)
+    cap = np.ones((2, 367))
+    cap[1, :121] = 0.6
+    crop = CropTerms(np.full(5, 0.1), np.full(5, 0.8), np.array([1, 0, 0, 0, 0], np.int32), cap)
+    year = np.array([2000, 2001, 2001, 2002], np.int64)
+    doy = np.array([100, 100, 150, 110], np.int64)
+    s_event, s_risk = np.arange(4, dtype=np.int64), np.zeros(4, np.int32)
+    s_damage = np.array([[0.05], [0.2], [0.25], [0.9]])
+    got = season_rows(season_losses(year, s_event, s_risk, s_damage, np.full(4, 0.01), ex, pol, m.n_keys,
+                                    event_doy=doy, crop=crop))
+    loss = {e: got[(e, 0)][0][0] for e in range(4) if (e, 0) in got}
+    assert loss.get(0, 0.0) == 0.0
+    assert loss[1] == pytest.approx(3000 * 0.2 / 0.45) and loss[2] == pytest.approx(3000 * 0.25 / 0.45)
+    assert loss[3] == pytest.approx(5000.0)
+    assert got[(3, 0)][1] == 0.0          # above the total-loss level the loss no longer moves with D

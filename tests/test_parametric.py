@@ -123,3 +123,23 @@ def test_index_counts_only_its_perils(tmp_path):
     paid = elt[(elt["key"].astype(str) == "product/typhoon_rain_index") & (elt["mean_loss"] > 0)]
     assert len(paid) > 0 and set(paid["peril"]) == {"typhoon"}
     assert (events.loc[events["payout"] > 0, "event_id"].isin(paid["event_id"])).any()
+
+
+def test_full_cost_product_config_errors_and_subsidy(tmp_path):
+    base = {"kind": "full_cost", "classes": ["wheat"], "trigger": 0.1, "total_loss": 0.8,
+            "subsidy": {"central": 0.35, "provincial": 0.25, "county": 0.2, "farmer": 0.2}}
+    rules = build_product("fc", {**base, "stage_caps": {"wheat": [[1, 100, 0.5], [101, 130, 0.6]]}}).crop_rules
+    caps = rules.cap_by_day("wheat")
+    assert caps[50] == 0.5 and caps[120] == 0.6 and caps[200] == 1.0
+    for bad, message in (({"trigger": 0.9}, "trigger < total_loss"),
+                         ({"subsidy": {"central": 0.5, "farmer": 0.2}}, "adding up to 1"),
+                         ({"stage_caps": {"maize": [[1, 10, 0.5]]}}, "not one of the product's classes"),
+                         ({"stage_caps": {"wheat": [[10, 1, 0.5]]}}, r"\[start_doy, end_doy, cap\]")):
+        with pytest.raises(ValueError, match=message):
+            build_product("fc", {**base, **bad})
+    out = run(tmp_path, "run.n_years=60", "output.event_set=none", "output.report=false")
+    prem = pd.read_csv(out.folder / "premiums.csv").set_index("key").loc["product/crop_full_cost"]
+    parts = prem[["subsidy_central", "subsidy_provincial", "subsidy_county", "subsidy_farmer"]]
+    assert parts.sum() == pytest.approx(prem["gross"])
+    assert parts["subsidy_central"] == pytest.approx(0.35 * prem["gross"])
+    assert prem["gross_per_mu"] == pytest.approx(prem["gross"] / prem["insured_mu"])
