@@ -55,7 +55,7 @@ def test_run_folder_contents(demo_runs):
 
 def test_summary_has_every_key_and_metric(demo_runs):
     summary = json.loads((demo_runs["s0_c1"].folder / "summary.json").read_text())
-    assert summary["_run"]["perils"] == ["typhoon", "flood", "yellow_river", "drought"] and not summary["_run"]["placeholder_perils"]
+    assert summary["_run"]["perils"] == ["typhoon", "flood", "yellow_river", "drought", "crop_residual"] and not summary["_run"]["placeholder_perils"]
     keys = [k for k in summary if k != "_run"]
     assert "portfolio" in keys
     assert {"product/cat_property", "product/crop_full_cost", "product/special_crop", "product/forest"} <= set(keys)
