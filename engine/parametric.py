@@ -37,6 +37,7 @@ class ParametricInputs:
     measures: tuple
     basis: tuple           # (Exposure, Policies) for the modelled indemnity, one key per risk
     peril_ok: np.ndarray = None   # bool[K_p, n_perils]: events of this run peril count for the product
+    linear: np.ndarray = None     # bool[K_p]: continuous payout min(x * shares[0], 1) above thresholds[0]
 
     @property
     def n_risks(self) -> int:
@@ -63,7 +64,8 @@ def build_parametric(rows: np.ndarray, site_index, limit, leaf, product_of_row, 
                          for n in names], bool).reshape(len(names), len(peril_kinds))
     return ParametricInputs(np.asarray(rows, np.int32), site, np.asarray(limit, float)[rows], prod,
                             np.asarray(leaf, np.int32)[rows], offsets, order, thresholds, shares,
-                            tuple(schedules[n].measure for n in names), basis, peril_ok)
+                            tuple(schedules[n].measure for n in names), basis, peril_ok,
+                            np.array([schedules[n].linear for n in names], bool))
 
 
 def index_payouts(events, par: ParametricInputs, measures: tuple):
@@ -84,6 +86,10 @@ def index_payouts(events, par: ParametricInputs, measures: tuple):
     x = np.where(col >= 0, events.intensity[entry, np.maximum(col, 0)].astype(np.float64), 0.0)
     grade = (x[:, None] >= par.thresholds[prod]).sum(axis=1) - 1
     share = np.where(grade >= 0, par.shares[prod, np.maximum(grade, 0)], 0.0)
+    if par.linear is not None and par.linear.any():
+        lin = par.linear[prod]
+        share = np.where(lin, np.where(x >= par.thresholds[prod, 0], np.minimum(x * par.shares[prod, 0], 1.0), 0.0),
+                         share)
     payout = share * par.limit[prisk]
     event = np.searchsorted(events.offsets, entry, side="right") - 1
     if par.peril_ok is not None and par.peril_ok.shape[1]:

@@ -47,6 +47,7 @@ class IndexSchedule:
     thresholds: np.ndarray
     shares: np.ndarray
     perils: tuple = ()   # peril kinds whose events count (empty: any peril that measures the index)
+    linear: bool = False  # True: share = min(index x shares[0], 1) above thresholds[0] (a continuous payout)
 
     def __post_init__(self):
         t, s = np.asarray(self.thresholds, float), np.asarray(self.shares, float)
@@ -59,7 +60,10 @@ class IndexSchedule:
 
     def share(self, x) -> np.ndarray:
         """Share of the limit paid at index values ``x`` (float64, same shape)."""
-        j = np.searchsorted(self.thresholds, np.asarray(x, float), side="right") - 1
+        x = np.asarray(x, float)
+        if self.linear:
+            return np.where(x >= self.thresholds[0], np.minimum(x * self.shares[0], 1.0), 0.0)
+        j = np.searchsorted(self.thresholds, x, side="right") - 1
         return np.where(j >= 0, np.asarray(self.shares)[np.maximum(j, 0)], 0.0)
 
 
@@ -115,14 +119,17 @@ def _parametric_index(name: str, params: dict) -> Product:
     if not p.classes:
         raise ValueError("'classes' must list at least one asset class")
     index = dict(p.index)
-    unknown = sorted(set(index) - {"measure", "grades", "perils"})
+    unknown = sorted(set(index) - {"measure", "grades", "perils", "linear"})
     if unknown or "measure" not in index or "grades" not in index:
-        raise ValueError(f"index needs 'measure' and 'grades' and may list 'perils' (got {sorted(index)})")
+        raise ValueError(f"index needs 'measure' and 'grades' and may list 'perils' and 'linear' (got {sorted(index)})")
     grades = [list(g) for g in index["grades"]]
     if any(len(g) != 2 for g in grades):
         raise ValueError("index.grades must list [level, share] pairs, e.g. [[24.5, 0.25], [32.7, 1.0]]")
     schedule = IndexSchedule(str(index["measure"]), np.array([g[0] for g in grades], float),
-                             np.array([g[1] for g in grades], float), tuple(str(k) for k in index.get("perils") or ()))
+                             np.array([g[1] for g in grades], float), tuple(str(k) for k in index.get("perils") or ()),
+                             bool(index.get("linear", False)))
+    if schedule.linear and len(grades) != 1:
+        raise ValueError("a linear index takes one grade [trigger level, payout per unit of index]")
     return Product(name, "parametric_index", "index", tuple(p.classes), p.description, schedule)
 
 

@@ -398,6 +398,7 @@ def yellow_river_risks() -> pd.DataFrame:
 INDEX_WIND_LIMIT = 50e6
 INDEX_RAIN = {370783: 20_000, 370781: 20_000, 370725: 20_000}   # Shouguang, Qingzhou, Changle: mu
 INDEX_RAIN_LIMIT = 30e6
+GARLIC_PRICE = (370828, 600_000, 1800.0)   # Jinxiang: insured mu and CNY/mu [S, REFERENCE.md 2020]
 
 
 def index_risks(counties: pd.DataFrame, property_rows: pd.DataFrame) -> pd.DataFrame:
@@ -423,6 +424,13 @@ def index_risks(counties: pd.DataFrame, property_rows: pd.DataFrame) -> pd.DataF
                      "lon": seat["lon"], "lat": seat["lat"], "quantity": float(mu), "quantity_unit": "mu",
                      "value": value, "sum_insured": INDEX_RAIN_LIMIT, "deductible": 0.0,
                      "limit": INDEX_RAIN_LIMIT, "franchise": 0.0, "coinsurance": 1.0})
+    county, mu, per_mu = GARLIC_PRICE
+    seat = seats.loc[county]
+    rows.append({"risk_id": f"IDX-GARLIC-{county}", "policy_id": f"IDX-GARLIC-{county}",
+                 "product": "garlic_price_index", "asset_class": "garlic", "county": county,
+                 "lon": seat["lon"], "lat": seat["lat"], "quantity": float(mu), "quantity_unit": "mu",
+                 "value": mu * per_mu, "sum_insured": mu * per_mu, "deductible": 0.0, "limit": mu * per_mu,
+                 "franchise": 0.0, "coinsurance": 1.0})
     return pd.DataFrame(rows)
 
 
@@ -648,7 +656,9 @@ of {INDEX_WIND_LIMIT / 1e6:,.0f} M CNY in every county of the coastal prefecture
 and the others in `COASTAL_PREFECTURES`), at the county seat; its physical basis (for basis risk) is
 the county's residential stock, value = the sum of the demo's residential values there. `IDX-RAIN-<county>`
 (product `typhoon_rain_index`): a storm-rain index cover of {INDEX_RAIN_LIMIT / 1e6:,.0f} M CNY for greenhouse
-cooperatives in Shouguang, Qingzhou and Changle (20,000 mu x 6,000 CNY/mu each). One policy per risk. [E]
+cooperatives in Shouguang, Qingzhou and Changle (20,000 mu x 6,000 CNY/mu each). `IDX-GARLIC-370828`
+(product `garlic_price_index`): the Jinxiang garlic target-price cover, 600,000 mu x 1,800 CNY/mu [S,
+REFERENCE.md]. One policy per risk. [E]
 
 Figures not sourced above are demo assumptions to be replaced by a real bordereau.
 """

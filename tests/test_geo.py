@@ -171,7 +171,7 @@ def test_demo_portfolio_columns_and_ids(demo):
     assert demo["risk_id"].is_unique
     assert 3000 <= len(demo) <= 5000
     assert set(demo["product"]) == {"cat_property", "crop_full_cost", "special_crop", "forest", "typhoon_index",
-                                    "typhoon_rain_index"}
+                                    "typhoon_rain_index", "garlic_price_index"}
     assert set(demo["quantity_unit"]) == {"building", "mu", "county"}
 
 
@@ -196,7 +196,7 @@ def test_demo_portfolio_amounts(demo):
     assert per_mu.loc["maize"].tolist() == [950.0, 950.0]
     assert per_mu.loc["rice"].tolist() == [1150.0, 1150.0]
     assert per_mu.loc["garlic"].tolist() == [1800.0, 1800.0]
-    garlic = crops[crops["asset_class"] == "garlic"]
+    garlic = crops[(crops["asset_class"] == "garlic") & (crops["product"] == "special_crop")]
     assert set(garlic["county"]) == {370828} and garlic["quantity"].sum() == 600_000
 
 

@@ -9,7 +9,8 @@ from engine.portfolio import PortfolioError, load_portfolio, validate
 from runner import run
 
 DEMO = DATA_DIR / "portfolios" / "shandong_demo.csv"
-PRODUCTS = ["cat_property", "crop_full_cost", "special_crop", "forest", "typhoon_index", "typhoon_rain_index"]
+PRODUCTS = ["cat_property", "crop_full_cost", "special_crop", "forest", "typhoon_index", "typhoon_rain_index",
+            "garlic_price_index"]
 CLASSES = ["residential", "commercial", "industrial", "wheat", "maize", "rice", "garlic",
            "greenhouse_vegetable", "apple", "forest"]
 

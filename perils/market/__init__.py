@@ -1,0 +1,1 @@
+"""Market perils: farm-gate price risk of special crops (target-price index covers)."""
