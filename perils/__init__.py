@@ -29,3 +29,4 @@ from perils.yellow_river import peril as _yellow_river  # noqa: E402,F401
 from perils.drought import peril as _drought  # noqa: E402,F401
 from perils.crop_residual import peril as _crop_residual  # noqa: E402,F401
 from perils.market import garlic_price as _crop_price  # noqa: E402,F401
+from perils.marine_heat import peril as _marine_heat  # noqa: E402,F401

@@ -399,6 +399,7 @@ INDEX_WIND_LIMIT = 50e6
 INDEX_RAIN = {370783: 20_000, 370781: 20_000, 370725: 20_000}   # Shouguang, Qingzhou, Changle: mu
 INDEX_RAIN_LIMIT = 30e6
 GARLIC_PRICE = (370828, 600_000, 1800.0)   # Jinxiang: insured mu and CNY/mu [S, REFERENCE.md 2020]
+SEA_CUCUMBER = {370211: 3000, 370212: 2000, 370283: 3000}   # Qingdao ponds, insured mu [E]; 12,000 CNY/mu [S]
 
 
 def index_risks(counties: pd.DataFrame, property_rows: pd.DataFrame) -> pd.DataFrame:
@@ -431,6 +432,13 @@ def index_risks(counties: pd.DataFrame, property_rows: pd.DataFrame) -> pd.DataF
                  "lon": seat["lon"], "lat": seat["lat"], "quantity": float(mu), "quantity_unit": "mu",
                  "value": mu * per_mu, "sum_insured": mu * per_mu, "deductible": 0.0, "limit": mu * per_mu,
                  "franchise": 0.0, "coinsurance": 1.0})
+    for county, mu in SEA_CUCUMBER.items():
+        seat = seats.loc[county]
+        rows.append({"risk_id": f"IDX-SEACUC-{county}", "policy_id": f"IDX-SEACUC-{county}",
+                     "product": "sea_cucumber_heat_index", "asset_class": "sea_cucumber", "county": county,
+                     "lon": seat["lon"], "lat": seat["lat"], "quantity": float(mu), "quantity_unit": "mu",
+                     "value": mu * 12000.0, "sum_insured": mu * 12000.0, "deductible": 0.0, "limit": mu * 12000.0,
+                     "franchise": 0.0, "coinsurance": 1.0})
     return pd.DataFrame(rows)
 
 
@@ -658,7 +666,8 @@ the county's residential stock, value = the sum of the demo's residential values
 (product `typhoon_rain_index`): a storm-rain index cover of {INDEX_RAIN_LIMIT / 1e6:,.0f} M CNY for greenhouse
 cooperatives in Shouguang, Qingzhou and Changle (20,000 mu x 6,000 CNY/mu each). `IDX-GARLIC-370828`
 (product `garlic_price_index`): the Jinxiang garlic target-price cover, 600,000 mu x 1,800 CNY/mu [S,
-REFERENCE.md]. One policy per risk. [E]
+REFERENCE.md]. `IDX-SEACUC-<county>` (product `sea_cucumber_heat_index`): Qingdao pond sea cucumber,
+2,000-3,000 mu [E] x 12,000 CNY/mu [S]. One policy per risk. [E]
 
 Figures not sourced above are demo assumptions to be replaced by a real bordereau.
 """

@@ -171,7 +171,7 @@ def test_demo_portfolio_columns_and_ids(demo):
     assert demo["risk_id"].is_unique
     assert 3000 <= len(demo) <= 5000
     assert set(demo["product"]) == {"cat_property", "crop_full_cost", "special_crop", "forest", "typhoon_index",
-                                    "typhoon_rain_index", "garlic_price_index"}
+                                    "typhoon_rain_index", "garlic_price_index", "sea_cucumber_heat_index"}
     assert set(demo["quantity_unit"]) == {"building", "mu", "county"}
 
 

@@ -10,9 +10,9 @@ from runner import run
 
 DEMO = DATA_DIR / "portfolios" / "shandong_demo.csv"
 PRODUCTS = ["cat_property", "crop_full_cost", "special_crop", "forest", "typhoon_index", "typhoon_rain_index",
-            "garlic_price_index"]
+            "garlic_price_index", "sea_cucumber_heat_index"]
 CLASSES = ["residential", "commercial", "industrial", "wheat", "maize", "rice", "garlic",
-           "greenhouse_vegetable", "apple", "forest"]
+           "greenhouse_vegetable", "apple", "forest", "sea_cucumber"]
 
 
 @pytest.fixture(scope="module")

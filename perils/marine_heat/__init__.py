@@ -1,0 +1,1 @@
+"""Marine heat: summer sea-surface temperature extremes at coastal mariculture sites."""
