@@ -114,7 +114,7 @@ class CropPricePeril:
         n = len(ids)
         return EventSet(np.array(ids, dtypes.EVENT_ID), np.array(yrs, dtypes.YEAR),
                         np.full(n, self.params.assess_doy, dtypes.DOY), np.full(n, peril_index, dtypes.PERIL),
-                        np.arange(0, (n + 1) * n_sites, max(n_sites, 1), dtype=dtypes.OFFSET)[:n + 1],
+                        (np.arange(n + 1) * n_sites).astype(dtypes.OFFSET),
                         np.concatenate(site_parts).astype(dtypes.SITE) if n else np.empty(0, dtypes.SITE),
                         np.concatenate(inten).astype(dtypes.INTENSITY) if n else np.empty((0, 2), dtypes.INTENSITY),
                         (), self.measures, self.units, {f"peril_{self.name}": f"{self.params.crop} market price"})
