@@ -78,30 +78,29 @@ class CropResidualPeril:
 
     def events(self, years, sites, peril_index, seed) -> EventSet:
         trends = self.trends()
-        county_sites = pd.Series(np.arange(len(sites.county)), index=np.asarray(sites.county)).groupby(level=0)
-        site_lists = {int(c): np.sort(s.to_numpy()) for c, s in county_sites}
+        county = np.asarray(sites.county)
+        per_crop = []   # (cv_nc over the crop's counties in table order, each site's position or -1)
+        for crop in self.crops:
+            t = trends[trends["crop"] == crop]
+            pos = pd.Series(np.arange(len(t)), index=t["county"].to_numpy())
+            site_pos = pos.reindex(county).fillna(-1).to_numpy(np.int64)
+            per_crop.append((t["cv"].to_numpy() * np.sqrt(self.params.noncat_share), site_pos))
         ids, yrs, doys, offsets, site_parts, inten = [], [], [], [0], [], []
         for year in np.asarray(years, dtype=np.int64):
             for k, crop in enumerate(self.crops):
-                t = trends[trends["crop"] == crop]
-                z = year_generator(seed, f"crop_residual.{crop}", int(year)).standard_normal(len(t))
-                shortfall = np.maximum(-t["cv"].to_numpy() * np.sqrt(self.params.noncat_share) * z, 0.0)
-                shortfall = np.minimum(shortfall * self.intensity_factor, 1.0)
-                parts, vals = [], []
-                for county, s in zip(t["county"].to_numpy(), shortfall):
-                    if s >= self.params.min_shortfall and int(county) in site_lists:
-                        parts.append(site_lists[int(county)])
-                        vals.append(np.full(site_lists[int(county)].size, s))
-                if not parts:
+                cv_nc, site_pos = per_crop[k]
+                z = year_generator(seed, f"crop_residual.{crop}", int(year)).standard_normal(cv_nc.size)
+                shortfall = np.minimum(np.maximum(-cv_nc * z, 0.0) * self.intensity_factor, 1.0)
+                at_site = np.where(site_pos >= 0, shortfall[np.maximum(site_pos, 0)], 0.0)
+                site = np.flatnonzero((site_pos >= 0) & (at_site >= self.params.min_shortfall) & (at_site > 0))
+                if site.size == 0:
                     continue
-                site = np.concatenate(parts)
-                order = np.argsort(site, kind="stable")
                 col = np.zeros((site.size, len(self.crops)))
-                col[:, k] = np.concatenate(vals)[order]
+                col[:, k] = at_site[site]
                 ids.append(dtypes.event_ids(year, peril_index, k))
                 yrs.append(year)
                 doys.append(int(self.params.assess_doy[crop]))
-                site_parts.append(site[order])
+                site_parts.append(site)
                 inten.append(col)
                 offsets.append(offsets[-1] + site.size)
         n = len(ids)
