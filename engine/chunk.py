@@ -41,15 +41,42 @@ class ChunkResult:
         return int(sum(a.nbytes for a in arrays))
 
 
+def _lanes(perils) -> list:
+    """Peril indices in two lanes for the two cores: the typhoon and the perils that draw on its
+    storms (the flood peril) in one, after it; every other peril in the other."""
+    linked = {i for i, p in enumerate(perils) if hasattr(p, "storm_footprints")}
+    linked |= {i for i, p in enumerate(perils) if any(getattr(p, "typhoon", None) is perils[j] for j in linked)}
+    lanes = [sorted(linked, key=lambda i: (not hasattr(perils[i], "storm_footprints"), i)),
+             [i for i in range(len(perils)) if i not in linked]]
+    return [lane for lane in lanes if lane]
+
+
 def simulate_events(inputs: ChunkInputs, years: np.ndarray) -> EventSet:
-    """All perils' events for ``years``, combined and sorted by (year, doy, event id)."""
+    """All perils' events for ``years``, combined and sorted by (year, doy, event id).
+
+    Perils run in two threads (their kernels release the GIL); each peril's events depend only on
+    (seed, its stream, years), so the result is the same as one after the other."""
     names = tuple(p.name for p in inputs.perils)
-    parts = []
-    for index, peril in enumerate(inputs.perils):
-        ev = peril.events(years, inputs.sites, index, inputs.seed)
-        parts.append(EventSet(ev.event_id, ev.year, ev.doy, np.full(ev.n_events, index, dtypes.PERIL), ev.offsets,
-                              ev.site, ev.intensity, names, ev.measures, ev.units, ev.attrs, ev.probability,
-                              ev.footprint_id))
+
+    def one(index):
+        ev = inputs.perils[index].events(years, inputs.sites, index, inputs.seed)
+        return EventSet(ev.event_id, ev.year, ev.doy, np.full(ev.n_events, index, dtypes.PERIL), ev.offsets,
+                        ev.site, ev.intensity, names, ev.measures, ev.units, ev.attrs, ev.probability, ev.footprint_id)
+
+    parts = [None] * len(inputs.perils)
+    lanes = _lanes(inputs.perils)
+    if len(lanes) < 2:
+        for i in range(len(parts)):
+            parts[i] = one(i)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        def run_lane(lane):
+            for i in lane:
+                parts[i] = one(i)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for f in [pool.submit(run_lane, lane) for lane in lanes]:
+                f.result()
     return combine(parts)
 
 
