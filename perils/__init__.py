@@ -30,3 +30,4 @@ from perils.drought import peril as _drought  # noqa: E402,F401
 from perils.crop_residual import peril as _crop_residual  # noqa: E402,F401
 from perils.market import garlic_price as _crop_price  # noqa: E402,F401
 from perils.marine_heat import peril as _marine_heat  # noqa: E402,F401
+from perils.hail_frost import peril as _hail_frost  # noqa: E402,F401

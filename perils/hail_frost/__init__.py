@@ -1,0 +1,1 @@
+"""Local weather perils of orchards and fields: hail and spring frost at bloom."""
