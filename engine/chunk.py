@@ -41,6 +41,19 @@ class ChunkResult:
         return int(sum(a.nbytes for a in arrays))
 
 
+def keep_sites(ev: EventSet, mask: np.ndarray) -> EventSet:
+    """The event set with only the footprint entries at sites where ``mask`` is True (events kept,
+    possibly with empty footprints, so event ids and counts do not change)."""
+    keep = mask[ev.site]
+    if keep.all():
+        return ev
+    kept_before = np.concatenate([[0], np.cumsum(keep)])
+    offsets = kept_before[ev.offsets].astype(dtypes.OFFSET)
+    return EventSet(ev.event_id, ev.year, ev.doy, ev.peril, offsets, ev.site[keep], ev.intensity[keep], ev.perils,
+                    ev.measures, ev.units, ev.attrs, None if ev.probability is None else ev.probability[keep],
+                    ev.footprint_id)
+
+
 def _lanes(perils) -> list:
     """Peril indices in two lanes for the two cores: the typhoon and the perils that draw on its
     storms (the flood peril) in one, after it; every other peril in the other."""
@@ -60,6 +73,8 @@ def simulate_events(inputs: ChunkInputs, years: np.ndarray) -> EventSet:
 
     def one(index):
         ev = inputs.perils[index].events(years, inputs.sites, index, inputs.seed)
+        if inputs.relevant is not None:
+            ev = keep_sites(ev, inputs.relevant[index])
         return EventSet(ev.event_id, ev.year, ev.doy, np.full(ev.n_events, index, dtypes.PERIL), ev.offsets,
                         ev.site, ev.intensity, names, ev.measures, ev.units, ev.attrs, ev.probability, ev.footprint_id)
 

@@ -31,6 +31,7 @@ class ChunkInputs:
     samples: int
     parametric: object = None   # engine.parametric.ParametricInputs when the run has index covers
     crop: object = None         # engine.kernels.CropTerms of full-cost covers (None: neutral)
+    relevant: object = None     # bool[n_perils, S]: sites where a peril's footprint can matter (None: all)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,21 @@ def _parametric_inputs(rows, portfolio: Portfolio, physical: Exposure, keys: Key
     limit = (t["limit"] * t["coinsurance"]).to_numpy(np.float64)
     return build_parametric(rows, portfolio.site_index, limit, keys.leaf, t["product"].to_numpy(), schedules,
                             n_sites, (basis, no_terms), peril_kinds)
+
+
+def _relevant_sites(curve_index, physical: Exposure, index_rows, portfolio: Portfolio, no_curve: int):
+    """bool[n_perils, S]: a site matters to a peril if one of its risks has a curve for the peril's
+    hazard, or is a parametric risk (its index may read any peril). Footprint entries elsewhere are
+    dropped before the kernels: they could never cause a loss."""
+    n_sites = len(portfolio.sites)
+    site_of_risk = portfolio.site_index
+    out = np.zeros((curve_index.shape[0], n_sites), bool)
+    for i in range(curve_index.shape[0]):
+        damaging = curve_index[i, physical.klass] >= 0
+        out[i, site_of_risk[damaging]] = True
+    if len(index_rows):
+        out[:, site_of_risk[index_rows]] = True
+    return out
 
 
 def _crop_terms(table, products: dict):
@@ -191,7 +207,8 @@ def build_plan(settings: Settings) -> RunPlan:
     parametric = (_parametric_inputs(index_rows, portfolio, physical, keys, products, measures, kinds)
                   if index_rows.size else None)
     inputs = ChunkInputs(peril_objs, portfolio.sites, perspectives, curves, len(keys.names), run.seed, run.samples,
-                         parametric, _crop_terms(t, products))
+                         parametric, _crop_terms(t, products), _relevant_sites(curve_index, physical, index_rows,
+                                                                                 portfolio, no_curve))
     years = np.arange(run.first_year, run.first_year + run.n_years, dtype=dtypes.YEAR)
     input_files = {"portfolio": settings.portfolio_path, "vulnerability_curves": settings.curves_path,
                    "growth_stages": settings.stages_path}

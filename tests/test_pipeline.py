@@ -148,3 +148,18 @@ def test_chunk_function_is_pure_and_picklable(tmp_path):
     for name in a.year_rows["il"]:
         np.testing.assert_array_equal(a.year_rows["il"][name], b.year_rows["il"][name])
     assert a.events.n_events > 0
+
+
+def test_footprints_keep_only_sites_that_can_lose():
+    # keep_sites drops entries, keeps every event and its order; offsets stay consistent
+    from engine import dtypes
+    from engine.chunk import keep_sites
+    from engine.eventset import EventSet
+    ev = EventSet(np.array([1, 2, 3, 4], dtypes.EVENT_ID), np.ones(4, dtypes.YEAR), np.array([5, 6, 7, 8], dtypes.DOY),
+                  np.zeros(4, dtypes.PERIL), np.array([0, 2, 2, 5, 5], dtypes.OFFSET), np.array([0, 1, 0, 1, 2], dtypes.SITE),
+                  np.arange(5, dtype=dtypes.INTENSITY)[:, None], (), ("x",), ("m",))
+    kept = keep_sites(ev, np.array([False, True, True]))
+    np.testing.assert_array_equal(kept.offsets, [0, 1, 1, 3, 3])
+    np.testing.assert_array_equal(kept.site, [1, 1, 2])
+    np.testing.assert_array_equal(kept.intensity[:, 0], [1, 3, 4])
+    assert kept.n_events == 4
