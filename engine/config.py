@@ -128,7 +128,7 @@ class QiluConfig:
 
 
 EVENT_SET_FORMATS = ("netcdf", "zarr", "none")
-COMPUTE_KINDS = ("local",)
+COMPUTE_KINDS = ("local", "dask_local", "dask")
 
 
 def data_path(relative: str) -> str:
@@ -202,6 +202,15 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
     _check(run.seed >= 0, "run.seed", "must be >= 0")
     _check(obj.compute.kind in COMPUTE_KINDS, "compute.kind",
            f"unknown backend '{obj.compute.kind}'; valid backends: {list(COMPUTE_KINDS)}")
+    _check(obj.compute.kind != "dask" or bool(obj.compute.address), "compute.address",
+           "compute=dask needs the scheduler address, e.g. compute.address=tcp://10.0.0.5:8786")
+    _check(obj.compute.workers >= 1, "compute.workers", f"must be >= 1, got {obj.compute.workers}")
+    if obj.compute.kind != "local":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise ConfigError("config key 'compute.kind': the Dask backend needs dask.distributed "
+                              "(pip install 'dask[distributed]')") from None
     _check(obj.output.event_set in EVENT_SET_FORMATS, "output.event_set",
            f"'{obj.output.event_set}' is not one of {list(EVENT_SET_FORMATS)}")
     try:

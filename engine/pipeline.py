@@ -165,6 +165,21 @@ def _write_basis_risk(plan: RunPlan, folder, parts) -> list:
             for row in overall.to_dict("records")]
 
 
+def _chunk_results(plan: RunPlan, cfg, measures):
+    """(years, ChunkResult) of every chunk in year order: locally (chunks sized from the memory
+    budget as the run goes) or on a Dask cluster (engine/distributed.py)."""
+    if cfg.compute.kind != "local":
+        from engine.distributed import dask_results
+        yield from dask_results(plan, cfg.compute, cfg.run.chunk_years, measures)
+        return
+    chunker = _Chunker(len(plan.years), cfg.run.chunk_years, cfg.run.memory_budget_mb * 2**20)
+    while (span := chunker.next()) is not None:
+        years = plan.years[span[0]:span[1]]
+        result = run_chunk(plan.inputs, years, measures)
+        chunker.observe(len(years), result.nbytes)
+        yield years, result
+
+
 def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
     """Run all chunks and write the run folder atomically; returns the (insured-loss) summary."""
     settings = plan.settings
@@ -192,12 +207,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
         largest = None
         top_key = plan.keys.names.index("portfolio") if "portfolio" in plan.keys.names else 0
         n_events = 0
-        chunker = _Chunker(len(plan.years), cfg.run.chunk_years, cfg.run.memory_budget_mb * 2**20)
         bar = tqdm(total=len(plan.years), unit="yr", desc="qilu", disable=not cfg.run.progress, leave=False)
-        while (span := chunker.next()) is not None:
-            years = plan.years[span[0]:span[1]]
-            result = run_chunk(plan.inputs, years, measures)
-            chunker.observe(len(years), result.nbytes)
+        for years, result in _chunk_results(plan, cfg, measures):
             check_chunk(result, plan.keys, perils)
             for p in perspectives:
                 tables[p].append(result, perils, cfg.run.samples)

@@ -1,0 +1,25 @@
+"""The Dask backend gives the same results as the local run, bit for bit."""
+import pandas as pd
+import pytest
+
+from runner import run
+
+pytest.importorskip("dask.distributed")
+
+
+@pytest.mark.slow
+def test_dask_local_two_workers_bit_identical_to_local(tmp_path):
+    common = ("run.n_years=120", "output.event_set=none", "output.report=false", "run.samples=2",
+              "peril=[typhoon,flood,drought]")
+    local = run(tmp_path, *common, "run.chunk_years=120", name="local")
+    dask = run(tmp_path, *common, "compute=dask_local", "compute.workers=2", "run.chunk_years=25", name="dask")
+    for table in ("ylt.parquet", "elt.parquet", "plt.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(local.folder / table), pd.read_parquet(dask.folder / table),
+                                      check_exact=True)
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path):
+    from engine.config import ConfigError
+    with pytest.raises(ConfigError, match="compute.address"):
+        run(tmp_path, "run.n_years=5", "compute=dask", "compute.address=tcp://127.0.0.1:9", name="x")
+    assert not (tmp_path / "x").exists()
