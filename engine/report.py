@@ -162,7 +162,8 @@ def county_maps(summary: dict) -> str:
 
 def event_section(event: LargestEvent | None) -> str:
     if event is None:
-        return '<p class="note">No event caused a portfolio loss.</p>'
+        return ('<p class="note">No event to map: the chosen output.report_event is not an event of this run, '
+                'or no event caused a portfolio loss.</p>')
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -198,7 +199,6 @@ def convergence_section(folder: Path, n_years: int, samples: int) -> str:
     ylt = pd.read_parquet(folder / "ylt.parquet")
     ylt = ylt[(ylt["key"].astype(str) == "portfolio") & ((ylt["sample"] == -1) if samples == 0 else (ylt["sample"] > 0))]
     q = max(samples, 1)
-    years = np.sort(ylt["year"].unique()) if len(ylt) else np.array([])
     first = int(ylt["year"].min()) if len(ylt) else 0
     per_year = np.zeros(n_years)
     if len(ylt):
@@ -216,7 +216,6 @@ def convergence_section(folder: Path, n_years: int, samples: int) -> str:
     ax.set_ylabel("portfolio AAL (M CNY)")
     ax.grid(alpha=0.3)
     ax.legend()
-    del years
     return _png(fig)
 
 

@@ -87,10 +87,9 @@ def occurrence_xl(trial: np.ndarray, loss: np.ndarray, attachment: float, limit:
     -------
     ceded : float64[n]
         Recovery of each event (CNY) after the aggregate deductible and limit, in time order.
-    reinstated : float64[n]
-        Premium factor per trial accumulated at each row is not needed; instead this is the
-        per-row increment of ``sum_k c_k min(max(C - (k-1) l, 0), l) / l`` (so summing it per trial
-        gives the trial's reinstatement premium as a multiple of the upfront premium).
+    factor : float64[n]
+        Each row's increment of ``sum_k c_k min(max(C - (k-1) l, 0), l) / l``: summed per trial, the
+        trial's reinstatement premium as a multiple of the upfront premium.
     """
     trial = np.asarray(trial, np.int64)
     _check_sorted(trial)
