@@ -32,12 +32,14 @@ class ChunkResult:
     event_rows: dict   # perspective -> event-key columns
     year_rows: dict    # perspective -> year-key columns
     basis: dict = None  # parametric covers: per (event, risk) payout and modelled indemnity
+    carbon: dict = None  # carbon covers: per (year, plot) causes, tCO2e and losses; prices per year
 
     @property
     def nbytes(self) -> int:
         arrays = [a for rows in (*self.event_rows.values(), *self.year_rows.values()) for a in rows.values()]
         ev = self.events
         arrays += [ev.event_id, ev.year, ev.offsets, ev.site, ev.intensity]
+        arrays += list((self.carbon or {}).values()) + list((self.basis or {}).values())
         return int(sum(a.nbytes for a in arrays))
 
 
@@ -180,6 +182,19 @@ def year_key_losses(events: EventSet, rows: dict, n_samples: int) -> dict:
     return {c: v[order] for c, v in out.items()}
 
 
+def _add_rows(rows: dict, event, keys, loss, exposure, n_keys: int) -> dict:
+    """Event-key rows with extra (event, key, loss, exposure) rows added; the extra losses are the same
+    in every sample (no sampled uncertainty: index payouts, carbon covers)."""
+    n_q = rows["samples"].shape[1]
+    code, (mean, var, exp, samples) = _reduce_rows(
+        np.concatenate([rows["event"], event]), np.concatenate([rows["key"], keys]), n_keys,
+        [np.concatenate([rows["mean"], loss]), np.concatenate([rows["var"], np.zeros(loss.size)]),
+         np.concatenate([rows["exposure"], exposure]),
+         np.concatenate([rows["samples"], np.repeat(loss[:, None], n_q, axis=1)])])
+    return {"event": code // n_keys, "key": (code % n_keys).astype(dtypes.KEY), "mean": mean,
+            "var": var, "exposure": exp, "samples": samples}
+
+
 def add_index_payouts(rows: dict, events: EventSet, inputs: ChunkInputs, ex, measures: tuple) -> dict:
     """Event-key rows with the parametric covers' payouts added (same in every sample: no uncertainty
     once the index is known)."""
@@ -191,17 +206,39 @@ def add_index_payouts(rows: dict, events: EventSet, inputs: ChunkInputs, ex, mea
         return rows
     n_up = ex.leaf_keys.shape[1]
     keys = ex.leaf_keys[par.leaf[prisk]].ravel()
-    p_event = np.repeat(event, n_up)
-    p_pay = np.repeat(payout, n_up)
-    p_exp = np.repeat(par.limit[prisk], n_up)
-    n_q = rows["samples"].shape[1]
-    code, (mean, var, exposure, samples) = _reduce_rows(
-        np.concatenate([rows["event"], p_event]), np.concatenate([rows["key"], keys]), inputs.n_keys,
-        [np.concatenate([rows["mean"], p_pay]), np.concatenate([rows["var"], np.zeros(p_pay.size)]),
-         np.concatenate([rows["exposure"], p_exp]),
-         np.concatenate([rows["samples"], np.repeat(p_pay[:, None], n_q, axis=1)])])
-    return {"event": code // inputs.n_keys, "key": (code % inputs.n_keys).astype(dtypes.KEY), "mean": mean,
-            "var": var, "exposure": exposure, "samples": samples}
+    return _add_rows(rows, np.repeat(event, n_up), keys, np.repeat(payout, n_up),
+                     np.repeat(par.limit[prisk], n_up), inputs.n_keys)
+
+
+def add_carbon_losses(rows: dict, events: EventSet, carbon, losses: dict, ex, perspective: str,
+                      n_keys: int) -> dict:
+    """Event-key rows with the carbon covers' annual losses booked on the carbon peril's event of
+    each year (``losses`` from :func:`engine.carbon.losses.year_losses`)."""
+    years = np.asarray(losses["years"])
+    mine = np.flatnonzero(events.peril == carbon.peril_index)
+    event_of_year = mine[np.searchsorted(events.year[mine], years)]
+    loss = losses[perspective]
+    y, plot = np.nonzero(loss > 0)
+    if y.size == 0:
+        return rows
+    n_up = ex.leaf_keys.shape[1]
+    keys = ex.leaf_keys[carbon.leaf[plot]].ravel()
+    return _add_rows(rows, np.repeat(event_of_year[y], n_up), keys, np.repeat(loss[y, plot], n_up),
+                     np.repeat(losses["at_risk"][y, plot], n_up), n_keys)
+
+
+def carbon_table(losses: dict) -> dict:
+    """The chunk's carbon detail rows (year-plot pairs with tCO2e lost or a payout) and its prices."""
+    y, plot = np.nonzero((losses["tco2e_lost"] > 0) | (losses["il"] > 0))
+    table = {"year": np.asarray(losses["years"])[y].astype(dtypes.YEAR), "plot": plot.astype(np.int32)}
+    for name in ("physical", "fire", "pest", "marine_heat", "stock_share", "sequestration_share", "tco2e_lost",
+                 "gul", "il"):
+        table[name] = losses[name][y, plot]
+    table["price"] = losses["price"][y]
+    table["price_years"] = np.asarray(losses["years"]).astype(dtypes.YEAR)
+    table["price_all"] = losses["price"]
+    table["driver_all"] = losses["driver"]
+    return table
 
 
 def run_chunk(inputs: ChunkInputs, years: np.ndarray, measures: tuple) -> ChunkResult:
@@ -209,11 +246,17 @@ def run_chunk(inputs: ChunkInputs, years: np.ndarray, measures: tuple) -> ChunkR
     years = np.asarray(years, dtype=dtypes.YEAR)
     events = simulate_events(inputs, years)
     fp = footprint_record(events, measures)
+    carbon = None
+    if inputs.carbon is not None:
+        from engine.carbon.losses import year_losses
+        carbon = {"years": years, **year_losses(fp, inputs.carbon, inputs.curves, inputs.seed, years)}
     event_rows, year_rows = {}, {}
     for name, ex, pol in inputs.perspectives:
         rows = event_key_losses(fp, inputs, ex, pol, crop_rules=(name == "il"))   # ground-up: physical loss
         if name == "il" and inputs.parametric is not None:
             rows = add_index_payouts(rows, events, inputs, ex, measures)
+        if carbon is not None:
+            rows = add_carbon_losses(rows, events, inputs.carbon, carbon, ex, name, inputs.n_keys)
         order = np.lexsort((rows["key"], rows["event"]))  # events are already in (year, doy, id) order
         event_rows[name] = {c: v[order] for c, v in rows.items()}
         year_rows[name] = year_key_losses(events, event_rows[name], inputs.samples)
@@ -221,4 +264,4 @@ def run_chunk(inputs: ChunkInputs, years: np.ndarray, measures: tuple) -> ChunkR
     if inputs.parametric is not None:
         from engine.parametric import basis_table
         basis = basis_table(events, inputs.parametric, measures, fp, inputs.curves, inputs.seed)
-    return ChunkResult(years, events, event_rows, year_rows, basis)
+    return ChunkResult(years, events, event_rows, year_rows, basis, None if carbon is None else carbon_table(carbon))

@@ -28,10 +28,17 @@ def run_from_config(cfg: DictConfig, base_dir: Path | None = None, echo=print):
     plan = build_plan(settings)
     if plan.placeholder:
         echo("WARNING: this run uses a PLACEHOLDER peril (uncalibrated); see summary.json '_run'.")
+    for warning in plan.warnings:
+        echo(f"NOTE: {warning}")
     resolved = OmegaConf.to_yaml(cfg, resolve=True)
     out = execute(plan, resolved, echo=echo)
     wanted = [k for k in plan.keys.names if any(key_matches(k, p) for p in settings.config.output.print_keys)]
     echo(format_table(summary_table(out.summary, wanted)))
+    if (out.folder / "carbon_counties.csv").exists():   # carbon covers: results by county
+        import pandas as pd
+
+        from engine.carbon.outputs import format_counties
+        echo(format_counties(pd.read_csv(out.folder / "carbon_counties.csv")))
     echo(f"{len(plan.years):,} years in {out.seconds:.1f} s -> {out.folder}")
     return out
 

@@ -73,6 +73,8 @@ class RunConfig:
     memory_budget_mb: int = 1024   # per chunk of years (event set + loss tables)
     samples: int = 0               # 0: analytical mean only; Q > 0: Q secondary-uncertainty samples
     progress: bool = True
+    checkpoint: bool = True        # save each finished chunk (removed when the run completes)
+    resume: bool = False           # reuse the saved chunks of an interrupted run of the same config
 
 
 @dataclass
@@ -254,7 +256,10 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
         except (KeyError, TypeError, ValueError) as err:
             raise ConfigError(f"config key 'peril.{name}': {err.args[0] if err.args else err}") from None
     by_name = dict(perils)   # perils that draw on another (flood <- typhoon rain) are bound to it
-    perils = [(name, p.bind(by_name) if hasattr(p, "bind") else p) for name, p in perils]
+    try:
+        perils = [(name, p.bind(by_name) if hasattr(p, "bind") else p) for name, p in perils]
+    except (KeyError, TypeError, ValueError) as err:
+        raise ConfigError(f"config key 'peril': {err.args[0] if err.args else err}") from None
     products = []
     for name, params in obj.product.items():
         _check(isinstance(params, dict) and "kind" in params, f"product.{name}", "needs a 'kind'")

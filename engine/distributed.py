@@ -46,12 +46,13 @@ def client_for(compute):
             client.close()
 
 
-def dask_results(plan, compute, chunk_years: int, measures):
-    """Yield (years, ChunkResult) of every chunk, in order, computed on the cluster."""
+def dask_results(plan, compute, chunk_years: int, measures, start: int = 0):
+    """Yield (span, years, ChunkResult) of every chunk from year offset ``start``, in order, computed on
+    the cluster."""
     from dask.distributed import wait  # noqa: F401  (import check: a clear error if dask is missing)
 
     size = int(chunk_years) or DEFAULT_CHUNK_YEARS
-    spans = [(s, min(s + size, len(plan.years))) for s in range(0, len(plan.years), size)]
+    spans = [(s, min(s + size, len(plan.years))) for s in range(start, len(plan.years), size)]
     with client_for(compute) as client:
         inputs = client.scatter(plan.inputs, broadcast=True)
         n_workers = max(len(client.scheduler_info()["workers"]), 1)
@@ -61,6 +62,6 @@ def dask_results(plan, compute, chunk_years: int, measures):
             futures[i] = client.submit(run_chunk, inputs, plan.years[a:b], measures, pure=False)
             if len(futures) >= limit:
                 j = min(futures)
-                yield plan.years[spans[j][0]:spans[j][1]], futures.pop(j).result()
+                yield spans[j], plan.years[spans[j][0]:spans[j][1]], futures.pop(j).result()
         for j in sorted(futures):
-            yield plan.years[spans[j][0]:spans[j][1]], futures.pop(j).result()
+            yield spans[j], plan.years[spans[j][0]:spans[j][1]], futures.pop(j).result()

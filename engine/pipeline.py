@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from engine import eventset as es
 from engine.chunk import run_chunk
-from engine.invariants import check_chunk
+from engine.invariants import check_chunk, check_run
 from engine.outputs import RunFolder
 from engine.plan import RunPlan
 from engine.plots import default_keys, plot_ep_curves, summary_curves
@@ -165,19 +165,82 @@ def _write_basis_risk(plan: RunPlan, folder, parts) -> list:
             for row in overall.to_dict("records")]
 
 
-def _chunk_results(plan: RunPlan, cfg, measures):
-    """(years, ChunkResult) of every chunk in year order: locally (chunks sized from the memory
-    budget as the run goes) or on a Dask cluster (engine/distributed.py)."""
+def _chunk_results(plan: RunPlan, cfg, measures, checkpoints=None, echo=print):
+    """(years, ChunkResult) of every chunk in year order: first the chunks an interrupted run saved
+    (``run.resume``), then the rest, locally (chunks sized from the memory budget as the run goes)
+    or on a Dask cluster (engine/distributed.py). Computed chunks are saved when checkpointing."""
+    start = 0
+    if checkpoints is not None and cfg.run.resume:
+        for span in checkpoints.spans():   # contiguous saved chunks from the first year on
+            if span[0] != start:
+                break
+            result = checkpoints.load(span)
+            if result is None:
+                break
+            yield plan.years[span[0]:span[1]], result
+            start = span[1]
+        if start:
+            echo(f"resumed: {start:,} of {len(plan.years):,} years from checkpoints in {checkpoints.directory}")
     if cfg.compute.kind != "local":
         from engine.distributed import dask_results
-        yield from dask_results(plan, cfg.compute, cfg.run.chunk_years, measures)
+        for span, years, result in dask_results(plan, cfg.compute, cfg.run.chunk_years, measures, start):
+            if checkpoints is not None:
+                checkpoints.save(span, result)
+            yield years, result
         return
     chunker = _Chunker(len(plan.years), cfg.run.chunk_years, cfg.run.memory_budget_mb * 2**20)
+    chunker.start = start
     while (span := chunker.next()) is not None:
         years = plan.years[span[0]:span[1]]
         result = run_chunk(plan.inputs, years, measures)
         chunker.observe(len(years), result.nbytes)
+        if checkpoints is not None:
+            checkpoints.save(span, result)
         yield years, result
+
+
+# keys that change neither a chunk's result nor which results belong together
+_NOT_IN_FINGERPRINT = {"run": ("progress", "checkpoint", "resume", "chunk_years", "memory_budget_mb"),
+                       "output": ("dir", "overwrite", "report", "plots", "print_keys"), "compute": None}
+
+
+def run_fingerprint(plan: RunPlan, config_yaml: str) -> str:
+    """SHA-256 of what decides the chunks' results: the resolved config (without the keys above), the
+    input files, and Qilu's own code and data (engine/, perils/, configs/)."""
+    import json
+
+    import yaml
+
+    from engine.checkpoint import fingerprint
+
+    cfg = yaml.safe_load(config_yaml) or {}
+    for group, keys in _NOT_IN_FINGERPRINT.items():
+        if keys is None:
+            cfg.pop(group, None)
+        else:
+            for k in keys:
+                (cfg.get(group) or {}).pop(k, None)
+    root = Path(__file__).resolve().parents[1]
+    files = {f"code:{p.relative_to(root)}": p for d in ("engine", "perils", "configs") for p in sorted((root / d).rglob("*"))
+             if p.is_file() and "__pycache__" not in p.parts}
+    files.update({f"input:{k}": v for k, v in plan.input_files.items()})
+    return fingerprint(json.dumps(cfg, sort_keys=True, default=str), files)
+
+
+def _checkpoints(plan: RunPlan, config_yaml: str, echo):
+    """The run's checkpoint store (None when run.checkpoint and run.resume are off): one directory per
+    fingerprint under the output folder's parent, so a rerun of the same config finds it whatever
+    its (time-stamped) output.dir."""
+    cfg = plan.settings.config
+    if not (cfg.run.checkpoint or cfg.run.resume):
+        return None
+    from engine.checkpoint import Checkpoints
+
+    fp = run_fingerprint(plan, config_yaml)
+    directory = Path(plan.settings.output_dir).parent / ".qilu-checkpoints" / fp[:16]
+    if cfg.run.resume and not directory.exists():
+        echo(f"run.resume: no checkpoints of this config in {directory.parent}; computing every chunk")
+    return Checkpoints(directory, fp, resume=cfg.run.resume)
 
 
 def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
@@ -186,7 +249,9 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
     cfg = settings.config
     started = time.perf_counter()
     folder = RunFolder(settings.output_dir, overwrite=cfg.output.overwrite)
+    checkpoints = None
     try:
+        checkpoints = _checkpoints(plan, config_yaml, echo)
         folder.path("config.yaml").write_text(config_yaml)
         perils = [p.name for p in plan.inputs.perils]
         perspectives = [name for name, _, _ in plan.inputs.perspectives]
@@ -204,11 +269,15 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
         year_perils = [p for p in plan.inputs.perils if hasattr(p, "year_summary")] if cfg.output.events else []
         year_parts = {p: [] for p in perspectives}
         basis_parts = []
+        carbon = None
+        if plan.inputs.carbon is not None:
+            from engine.carbon.outputs import CarbonResults
+            carbon = CarbonResults(folder, plan)
         largest = None
         top_key = plan.keys.names.index("portfolio") if "portfolio" in plan.keys.names else 0
         n_events = 0
         bar = tqdm(total=len(plan.years), unit="yr", desc="qilu", disable=not cfg.run.progress, leave=False)
-        for years, result in _chunk_results(plan, cfg, measures):
+        for years, result in _chunk_results(plan, cfg, measures, checkpoints, echo):
             check_chunk(result, plan.keys, perils)
             for p in perspectives:
                 tables[p].append(result, perils, cfg.run.samples)
@@ -225,6 +294,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
                 _append_years(year_writers, folder, peril, peril.year_summary(years, plan.inputs.seed))
             if result.basis is not None:
                 basis_parts.append(result.basis)
+            if carbon is not None:
+                carbon.append(result.carbon)
             if cfg.output.report:
                 largest = _largest_event(result, plan, top_key, largest, cfg.output.report_event)
             n_events += result.events.n_events
@@ -246,6 +317,8 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
                     "placeholder_perils": placeholder}
         if placeholder:
             run_info["warning"] = PLACEHOLDER_WARNING.format(names=placeholder)
+        if plan.warnings:
+            run_info["warnings"] = list(plan.warnings)
         if plan.inputs.parametric is not None:
             run_info["basis_risk"] = _write_basis_risk(plan, folder, basis_parts)
         summaries = {}
@@ -253,10 +326,13 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             year_rows = {c: np.concatenate([part[c] for part in year_parts[p]]) for c in year_parts[p][0]}
             summaries[p] = _write_results(plan, folder, p, year_rows, placeholder)
             folder.write_json(f"{PREFIX[p]}summary.json", {"_run": {**run_info, "perspective": p}, **summaries[p]})
+        if carbon is not None:
+            run_info["carbon"] = carbon.close(summaries["il"])
         for treaty in plan.settings.treaties:
             run_info.setdefault("treaties", []).append(_price_treaty(plan, folder, treaty))
-        if plan.settings.treaties:   # the treaty results join the run facts of summary.json
+        if plan.settings.treaties or carbon is not None:   # treaty and carbon facts join summary.json
             folder.write_json("summary.json", {"_run": {**run_info, "perspective": "il"}, **summaries["il"]})
+        check_run(folder.tmp, perspectives)   # a run that breaks an invariant fails, with its context
         if cfg.output.ord:
             from engine.ord import export_ord
             export_ord(folder.tmp, formats=tuple(cfg.output.ord_formats))
@@ -268,8 +344,14 @@ def execute(plan: RunPlan, config_yaml: str, echo=print) -> RunOutput:
             write_report(folder.tmp, summaries["il"], run_info, prov, largest)
         final = folder.commit()
     except BaseException:
-        folder.abort()
+        folder.abort()   # the checkpoints stay: run.resume=true picks up from them
         raise
+    if checkpoints is not None:
+        checkpoints.clear()
+        try:
+            checkpoints.directory.parent.rmdir()   # .qilu-checkpoints/, when no other run left any
+        except OSError:
+            pass
     return RunOutput(final, summaries["il"], seconds)
 
 

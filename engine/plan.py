@@ -32,6 +32,7 @@ class ChunkInputs:
     parametric: object = None   # engine.parametric.ParametricInputs when the run has index covers
     crop: object = None         # engine.kernels.CropTerms of full-cost covers (None: neutral)
     relevant: object = None     # bool[n_perils, S]: sites where a peril's footprint can matter (None: all)
+    carbon: object = None       # engine.carbon.losses.CarbonInputs when the run has carbon covers
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class RunPlan:
     years: np.ndarray       # int64[Y], all simulated years
     product_names: tuple
     input_files: dict       # name -> Path of every input, checksummed in provenance.json
+    warnings: tuple = ()    # facts the user should know (in summary.json _run.warnings and printed)
 
     @property
     def placeholder(self) -> bool:
@@ -114,6 +116,28 @@ def _relevant_sites(curve_index, physical: Exposure, index_rows, portfolio: Port
     return out
 
 
+def _carbon_inputs(settings: Settings, portfolio: Portfolio, perils: tuple, products: dict, physical: Exposure,
+                   keys: Keys):
+    """The carbon step's inputs: the book of carbon plots and the run's carbon-sink peril."""
+    from engine.carbon.book import carbon_book
+    from engine.carbon.losses import CarbonInputs, unit_exposure
+
+    index = next((i for i, p in enumerate(perils) if hasattr(p, "drivers") and p.hazard == "carbon_sink"), None)
+    names = sorted({p for p in portfolio.table["product"] if products[p].basis == "carbon"})
+    if index is None:   # like an index no peril measures: the covers lose nothing in this run
+        return None, (f"carbon covers {names} lose nothing in this run: their losses come through the "
+                      "carbon_sink peril (add peril=[...,carbon_sink])")
+    book = carbon_book(portfolio.table, products, perils[index].growth, source=settings.portfolio_path)
+    binding = np.isfinite(_binding_limits(portfolio))[portfolio.policy_index[book.risk]]
+    if binding.any():
+        row = int(book.risk[np.flatnonzero(binding)[0]])
+        raise PortfolioError(f"{settings.portfolio_path}, row {row + 2}, column 'policy_limit': carbon covers apply "
+                             "their terms per plot and year; a policy limit below the plots' limits does not apply "
+                             "(leave it empty)")
+    damage, _ = unit_exposure(book, portfolio.site_index, physical.klass, portfolio.uid, len(portfolio.sites))
+    return CarbonInputs(book, damage, index, perils[index], keys.leaf[book.risk].astype(np.int32)), None
+
+
 def _crop_terms(table, products: dict):
     """CropTerms of the full-cost covers (None when the run has none): per risk trigger and total-loss
     level, and a stage-cap row per (product, class)."""
@@ -177,11 +201,15 @@ def build_plan(settings: Settings) -> RunPlan:
     check_records(physical, policies)
     # parametric risks pay by index, not damage: in the insured view their class is one without curves
     index_rows = np.flatnonzero([products[p].basis == "index" for p in t["product"]]).astype(np.int32)
+    carbon_rows = np.array([products[p].basis == "carbon" for p in t["product"]], bool)
     no_curve = len(vuln.classes)
-    exposure = physical
+    # carbon covers lose by the carbon step (engine/carbon/losses.py), not by their class's curves
+    priced = physical._replace(klass=np.where(carbon_rows, no_curve, klass).astype(np.int16)) if carbon_rows.any() \
+        else physical
+    exposure = priced
     if index_rows.size:
-        exposure = physical._replace(klass=np.where(np.isin(np.arange(len(t)), index_rows), no_curve, klass)
-                                     .astype(np.int16))
+        exposure = priced._replace(klass=np.where(np.isin(np.arange(len(t)), index_rows), no_curve, priced.klass)
+                                   .astype(np.int16))
 
     peril_objs = tuple(p for _, p in settings.perils)
     measures = []
@@ -201,15 +229,18 @@ def build_plan(settings: Settings) -> RunPlan:
                     vuln.curve_next)
     run = settings.config.run
     # ground-up: the physical damage of every risk, parametric ones included
-    perspectives = tuple((name, *{"il": (exposure, policies), "gul": ground_up(physical)}[name])
+    perspectives = tuple((name, *{"il": (exposure, policies), "gul": ground_up(priced)}[name])
                          for name in settings.config.output.perspectives)
     kinds = tuple(str(settings.config.peril[name]["kind"]) for name, _ in settings.perils)
     parametric = (_parametric_inputs(index_rows, portfolio, physical, keys, products, measures, kinds)
                   if index_rows.size else None)
+    carbon, carbon_warning = (_carbon_inputs(settings, portfolio, peril_objs, products, physical, keys)
+                              if carbon_rows.any() else (None, None))
     inputs = ChunkInputs(peril_objs, portfolio.sites, perspectives, curves, len(keys.names), run.seed, run.samples,
                          parametric, _crop_terms(t, products), _relevant_sites(curve_index, physical, index_rows,
-                                                                                 portfolio, no_curve))
+                                                                                 portfolio, no_curve), carbon)
     years = np.arange(run.first_year, run.first_year + run.n_years, dtype=dtypes.YEAR)
     input_files = {"portfolio": settings.portfolio_path, "vulnerability_curves": settings.curves_path,
                    "growth_stages": settings.stages_path}
-    return RunPlan(settings, portfolio, keys, inputs, years, tuple(products), input_files)
+    return RunPlan(settings, portfolio, keys, inputs, years, tuple(products), input_files,
+                   (carbon_warning,) if carbon_warning else ())

@@ -15,8 +15,9 @@ The basis decides when terms apply:
 * ``index`` — a parametric cover: pays a share of the limit by the grade of a hazard index at the
   risk's site (e.g. the 3-s gust), with no loss adjustment (:class:`IndexSchedule`); the run also
   reports its basis risk against the modelled indemnity of the same risk (engine/basis_risk.py).
-
-Later issues add product kinds (full-cost crop rules, carbon) by registering here.
+* ``carbon`` — a carbon-sink cover (forest or blue-carbon plot): the year's tCO2e lost to every
+  peril, valued at the year's carbon price, with the cover's terms on the annual total
+  (:class:`CarbonCover`, engine/carbon/losses.py).
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from engine.config import params_from
 from engine.registry import Registry
 
 PRODUCTS = Registry("product kind")
-BASES = ("occurrence", "season", "index")
+BASES = ("occurrence", "season", "index", "carbon")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Product:
     index: Optional[IndexSchedule] = None   # parametric covers only
     experience: Optional[dict] = None       # claims-experience settings (qilu-price)
     crop_rules: Optional["CropRules"] = None  # full-cost insurance rules (kind full_cost)
+    carbon: Optional["CarbonCover"] = None    # carbon-sink covers (basis carbon)
 
 
 @dataclass
@@ -192,6 +194,69 @@ def _full_cost(name: str, params: dict) -> Product:
             raise ValueError(f"subsidy: shares of {list(SUBSIDY_PARTS)}, each >= 0, adding up to 1; got {subsidy}")
     return Product(name, "full_cost", "season", tuple(p.classes), p.description, None, dict(p.experience) or None,
                    CropRules(float(p.trigger), float(p.total_loss), caps, subsidy))
+
+
+CARBON_COVERS = {"carbon_sink_value": "value", "carbon_sink_index": "index", "carbon_delivery": "delivery"}
+
+
+@dataclass(frozen=True)
+class CarbonCover:
+    """Terms of a carbon-sink cover beyond the risk's own (deductible and limit in CNY, per year).
+
+    * ``value``: indemnity ``min(max(tCO2e lost x price - deductible, 0), limit)``;
+    * ``index``: ``limit x share(sequestration-loss index)`` by the graded ``index`` table;
+    * ``delivery``: ``min(max(contracted - delivered - retention_share x contracted, 0) x price, limit)``.
+    """
+
+    cover: str
+    index: Optional[IndexSchedule] = None
+    retention_share: float = 0.0
+
+
+@dataclass
+class CarbonProductParams:
+    classes: List[str]
+    description: str = ""
+    grades: Optional[List] = None            # sink index: [[index level, share], ...] (default products.yaml)
+    retention_share: Optional[float] = None  # delivery: share of contracted credits the buyer keeps
+
+
+def _carbon_kind(kind: str):
+    cover = CARBON_COVERS[kind]
+
+    def build(name: str, params: dict) -> Product:
+        from engine.carbon.products import load_terms
+
+        p = params_from(CarbonProductParams, name, params, "product")
+        if not p.classes:
+            raise ValueError("'classes' must list at least one asset class (forest, blue_carbon)")
+        if p.grades is not None and cover != "index":
+            raise ValueError(f"'grades' is a term of carbon_sink_index covers, not of {kind}")
+        if p.retention_share is not None and cover != "delivery":
+            raise ValueError(f"'retention_share' is a term of carbon_delivery covers, not of {kind}")
+        defaults = load_terms()
+        index = None
+        if cover == "index":
+            index = defaults.index
+            if p.grades is not None:
+                grades = [list(g) for g in p.grades]
+                if not grades or any(len(g) != 2 for g in grades):
+                    raise ValueError("grades must list [index level, share] pairs, e.g. [[0.15, 0.2], [0.8, 1.0]]")
+                index = IndexSchedule(index.measure, np.array([g[0] for g in grades], float),
+                                      np.array([g[1] for g in grades], float))
+                if index.thresholds[-1] > 1:
+                    raise ValueError(f"grades: index levels are shares of sequestration lost, <= 1; got "
+                                     f"{index.thresholds.tolist()}")
+        retention = defaults.retention_share if p.retention_share is None else float(p.retention_share)
+        if not 0.0 <= retention < 1.0:
+            raise ValueError(f"retention_share must be in [0, 1), got {retention}")
+        return Product(name, kind, "carbon", tuple(p.classes), p.description, None, None, None,
+                       CarbonCover(cover, index, retention if cover == "delivery" else 0.0))
+    PRODUCTS.register(kind)(build)
+
+
+for _kind in CARBON_COVERS:
+    _carbon_kind(_kind)
 
 
 def build_product(name: str, params: dict) -> Product:

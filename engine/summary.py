@@ -53,7 +53,7 @@ def premium_frame(summary: dict):
             continue
         parts = key.split("/")
         product = parts[1] if parts[0] == "product" else ""
-        county = int(parts[-1]) if "county" in parts else None
+        county = int(parts[parts.index("county") + 1]) if "county" in parts[0::2] else None
         level = {1: "portfolio", 2: parts[0]}.get(len(parts), "product_county")
         premium = dict(s["premium"])
         subsidy = premium.pop("subsidy", {})   # full-cost covers: who pays the gross premium

@@ -31,3 +31,4 @@ from perils.crop_residual import peril as _crop_residual  # noqa: E402,F401
 from perils.market import garlic_price as _crop_price  # noqa: E402,F401
 from perils.marine_heat import peril as _marine_heat  # noqa: E402,F401
 from perils.hail_frost import peril as _hail_frost  # noqa: E402,F401
+from perils.carbon_sink import peril as _carbon_sink  # noqa: E402,F401

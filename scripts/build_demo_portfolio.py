@@ -27,7 +27,8 @@ README_PATH = OUT_DIR / "README.md"
 
 COLUMNS = ["risk_id", "policy_id", "product", "asset_class", "county", "lon", "lat", "quantity",
            "quantity_unit", "value", "sum_insured", "deductible", "limit", "franchise", "coinsurance",
-           "policy_deductible", "policy_limit"]
+           "policy_deductible", "policy_limit", "carbon_kind", "carbon_group", "stand_age_years", "area_mu",
+           "contracted_tco2e"]
 
 DISTRICT, COUNTY, CITY = "市辖区", "县", "县级市"
 PREFECTURE_NAMES = {
@@ -442,6 +443,75 @@ def index_risks(counties: pd.DataFrame, property_rows: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+# --- carbon-sink covers (engine/carbon, docs/carbon.md): appended last ---------------------------
+# (county, product, kind, group, stand age (forest), insured mu, plots, CNY/mu limit or None, source).
+# Sum insured: the pilots' CNY/mu where published (a first-loss limit below the sink's value at the
+# start price); otherwise the verified sink x the start price (value cover) or the expected annual
+# removal x the start price (index cover). The sink itself comes from the growth curves at run time.
+CARBON_START_PRICE = 97.49   # CNY/tCO2e, CEA end-2024 [S, REFERENCE.md]; configs/carbon/price.yaml
+CARBON_DEDUCTIBLE_SHARE = 0.05   # [E] value covers; configs/carbon/products.yaml
+CARBON_PLOTS = [
+    (370323, "carbon_sink_value", "forest", "mixed_broadleaf", 20, 160_000, 3, 60.0,
+     "[S] 60 CNY/mu: Yiyuan 2023 public-welfare forest carbon-sink pilot; [E] area and stands"),
+    (370323, "carbon_sink_value", "forest", "pinus_tabuliformis", 30, 120_000, 2, 60.0, "as above"),
+    (371328, "carbon_sink_value", "forest", "pinus_tabuliformis", 30, 30_000, 2, 500.0,
+     "[S] about 500 CNY/mu: Mengyin 2022 collective-forest pilot; [E] area and stands"),
+    (371328, "carbon_sink_value", "forest", "quercus", 25, 20_000, 2, 500.0, "as above"),
+    (370883, "carbon_sink_index", "forest", "poplar", 4, 6_000, 2, 50.0,
+     "[S] about 50 CNY/mu: Zoucheng 2023 new-afforestation remote-sensing index pilot; [E] area"),
+    (370883, "carbon_sink_index", "forest", "robinia", 4, 4_000, 1, 50.0, "as above"),
+    (370613, "carbon_sink_index", "blue", "shellfish", None, 1_000_000, 2, None,
+     "[S] Yantai 2023 mariculture blue-carbon index, 3 M mu in all; [E] split by county"),
+    (370614, "carbon_sink_index", "blue", "seaweed", None, 1_000_000, 2, None, "as above"),
+    (370687, "carbon_sink_index", "blue", "shellfish", None, 1_000_000, 2, None, "as above"),
+    (371082, "carbon_sink_value", "blue", "seagrass", None, 20_000, 1, None,
+     "[S] Rongcheng seagrass blue-carbon pilot (typhoon, sea temperature); [E] area"),
+    (371328, "carbon_delivery", "forest", "poplar", 8, 20_000, 1, None,
+     "[E] an afforestation project's forward credit sale, 90% of its expected removal contracted"),
+]
+CARBON_CONTRACTED_SHARE = 0.9   # [E] delivery cover: contracted share of the expected annual removal
+CARBON_DELIVERY_LIMIT = 1.0     # [E] limit = contracted tCO2e x start price x this (products.yaml)
+
+
+def carbon_risks(anchors: pd.DataFrame) -> pd.DataFrame:
+    """Carbon-sink plots ``CARB-<county>-<serial>``, one policy per (county, product); sums insured from
+    the pilots' CNY/mu or from the growth curves at the start price (engine.carbon.growth)."""
+    from engine.carbon import growth as gr
+
+    params = gr.load_growth()
+    rows, serial = [], {}
+    for adcode, product, kind, group, age, total_mu, n, per_mu, _source in CARBON_PLOTS:
+        rng = generator(f"carbon.{adcode}.{group}")
+        areas = split_area(rng, total_mu, n)
+        lon, lat = scatter(rng, adcode, anchors.at[adcode, "lon"], anchors.at[adcode, "lat"], n,
+                           PLOT_SCALE_KM, PLOT_MAX_KM)
+        for i in range(n):
+            serial[adcode] = serial.get(adcode, 0) + 1
+            area = float(areas[i])
+            if kind == "forest":
+                stock = float(gr.plot_stock(params, [group], [age], [area])[0])
+                removal = float(gr.annual_increment_per_mu(params, [group], [age])[0]) * area
+            else:
+                stock = removal = float(gr.blue_plot_sequestration(params, [group], [area])[0])
+            insured = {"carbon_sink_value": stock, "carbon_sink_index": removal}.get(product, removal)
+            value = round(insured * CARBON_START_PRICE, -2)
+            contracted = round(CARBON_CONTRACTED_SHARE * removal, 1) if product == "carbon_delivery" else np.nan
+            if product == "carbon_delivery":
+                value = round(contracted * CARBON_START_PRICE * CARBON_DELIVERY_LIMIT, -2)
+            limit = min(value, area * per_mu) if per_mu else value
+            rows.append({
+                "risk_id": f"CARB-{adcode}-{serial[adcode]:04d}", "policy_id": f"CARB-{product.upper()}-{adcode}",
+                "product": product, "asset_class": "forest" if kind == "forest" else "blue_carbon",
+                "county": adcode, "lon": lon[i], "lat": lat[i], "quantity": area, "quantity_unit": "mu",
+                "value": value, "sum_insured": limit,
+                "deductible": round(CARBON_DEDUCTIBLE_SHARE * limit, -2) if product == "carbon_sink_value" else 0.0,
+                "limit": limit, "franchise": 0.0, "coinsurance": 1.0, "carbon_kind": kind,
+                "carbon_group": group, "stand_age_years": age if age else np.nan, "area_mu": area,
+                "contracted_tco2e": contracted,
+            })
+    return pd.DataFrame(rows)
+
+
 def add_policy_terms(portfolio: pd.DataFrame) -> pd.DataFrame:
     """policy_deductible and policy_limit: prefecture-wide commercial/industrial policies get terms,
     every other policy gets none (deductible 0, limit = the policy's sum insured)."""
@@ -466,6 +536,7 @@ def build() -> pd.DataFrame:
         plot_risks(anchors, "forest", "FRST", forests),
         yellow_river_risks(),
         index_risks(counties, prop),
+        carbon_risks(anchors),
     ], ignore_index=True)
     portfolio = add_policy_terms(portfolio)[COLUMNS]
     check(portfolio, counties)
@@ -526,6 +597,10 @@ def readme(portfolio: pd.DataFrame, counties: pd.DataFrame) -> str:
     plots = [*SPECIAL_CROPS.items(), *(((a, "forest"), v) for a, v in FORESTS.items())]
     plot_table = "\n".join(f"| {cls} | {names[a]} {a} | {mu:,} | {per_mu:,.0f} | {n} | {source} |"
                            for (a, cls), (mu, per_mu, n, source) in plots)
+    carbon_table = "\n".join(
+        f"| {product} | {names[a]} {a} | {kind} | {group} | {age or ''} | {mu:,} | {n} | "
+        f"{f'{per_mu:,.0f}' if per_mu else 'sink x price'} | {source} |"
+        for a, product, kind, group, age, mu, n, per_mu, source in CARBON_PLOTS)
     building_values = "; ".join(f"{cls} " + ", ".join(f"{TYPE_LABEL[t]} {v / 1e6:g} M" for t, v in m.items())
                                 for cls, m in BUILDING_VALUE.items())
     underinsured = ", ".join(f"{cls} U({lo:.2f}, {hi:.2f})" for cls, (lo, hi) in UNDERINSURED_RATIO.items())
@@ -646,6 +721,21 @@ above. Crops: sums insured per mu as above; insured area = area × farmland shar
 |---|---|---|---:|---:|---|
 {yr_table}
 
+## Carbon-sink covers
+
+Appended after every other row (`CARB-<county>-<serial>`, one policy per county and product), for
+the carbon products (`docs/carbon.md`). Extra columns, empty on other rows: `carbon_kind` (`forest` or
+`blue`), `carbon_group` (a group of `configs/carbon/growth.yaml`), `stand_age_years`, `area_mu` and, for
+the delivery cover, `contracted_tco2e` ({pct(CARBON_CONTRACTED_SHARE)} of the expected annual removal [E]).
+asset_class is `forest` or `blue_carbon`. value = the carbon at stake x {CARBON_START_PRICE} CNY/tCO2e (CEA
+end-2024 [S]): the standing stock (value covers of forests), the expected annual removal (index covers and
+blue plots). sum_insured = limit = the pilot's CNY/mu where published (a first-loss limit), else the value.
+Value covers have a deductible of {pct(CARBON_DEDUCTIBLE_SHARE)} of the limit [E]. Stand ages and groups are [E].
+
+| product | county | kind | group | age | insured mu | plots | limit CNY/mu | source |
+|---|---|---|---|---:|---:|---:|---:|---|
+{carbon_table}
+
 ## Policies
 
 - `PROP-RES-<county>`: all residential risks of a county (a county-government household cat cover). No policy terms.
@@ -659,7 +749,7 @@ above. Crops: sums insured per mu as above; insured area = area × farmland shar
 
 ## Parametric typhoon covers
 
-Appended last. `IDX-WIND-<county>` (product `typhoon_index`): a county-government wind index cover
+Appended after the Yellow River risks. `IDX-WIND-<county>` (product `typhoon_index`): a county-government wind index cover
 of {INDEX_WIND_LIMIT / 1e6:,.0f} M CNY in every county of the coastal prefectures (Qingdao, Yantai, Weihai, Rizhao
 and the others in `COASTAL_PREFECTURES`), at the county seat; its physical basis (for basis risk) is
 the county's residential stock, value = the sum of the demo's residential values there. `IDX-RAIN-<county>`

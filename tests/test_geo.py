@@ -14,7 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO_CSV = geo.DATA_DIR / "portfolios" / "shandong_demo.csv"
 DEMO_COLUMNS = ["risk_id", "policy_id", "product", "asset_class", "county", "lon", "lat", "quantity",
                 "quantity_unit", "value", "sum_insured", "deductible", "limit", "franchise", "coinsurance",
-                "policy_deductible", "policy_limit"]
+                "policy_deductible", "policy_limit", "carbon_kind", "carbon_group", "stand_age_years", "area_mu",
+                "contracted_tco2e"]
 
 
 @pytest.fixture(scope="session")
@@ -171,7 +172,8 @@ def test_demo_portfolio_columns_and_ids(demo):
     assert demo["risk_id"].is_unique
     assert 3000 <= len(demo) <= 5000
     assert set(demo["product"]) == {"cat_property", "crop_full_cost", "special_crop", "forest", "typhoon_index",
-                                    "typhoon_rain_index", "garlic_price_index", "sea_cucumber_heat_index"}
+                                    "typhoon_rain_index", "garlic_price_index", "sea_cucumber_heat_index",
+                                    "carbon_sink_value", "carbon_sink_index", "carbon_delivery"}
     assert set(demo["quantity_unit"]) == {"building", "mu", "county"}
 
 

@@ -10,9 +10,9 @@ from runner import run
 
 DEMO = DATA_DIR / "portfolios" / "shandong_demo.csv"
 PRODUCTS = ["cat_property", "crop_full_cost", "special_crop", "forest", "typhoon_index", "typhoon_rain_index",
-            "garlic_price_index", "sea_cucumber_heat_index"]
+            "garlic_price_index", "sea_cucumber_heat_index", "carbon_sink_value", "carbon_sink_index", "carbon_delivery"]
 CLASSES = ["residential", "commercial", "industrial", "wheat", "maize", "rice", "garlic",
-           "greenhouse_vegetable", "apple", "forest", "sea_cucumber"]
+           "greenhouse_vegetable", "apple", "forest", "sea_cucumber", "blue_carbon"]
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_inconsistent_policy_terms(demo):
 
 
 def test_unknown_product_kind_lists_valid_ones(tmp_path):
-    with pytest.raises(ConfigError, match=r"unknown product kind 'gold'; valid product kinds: \['cat_property'"):
+    with pytest.raises(ConfigError, match=r"unknown product kind 'gold'; valid product kinds: \['carbon_delivery'"):
         run(tmp_path, "+product.extra={kind: gold, classes: [wheat]}", "run.n_years=5")
     assert list(tmp_path.iterdir()) == []
 

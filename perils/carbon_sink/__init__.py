@@ -1,0 +1,1 @@
+"""Perils acting on carbon sinks (``kind: carbon_sink``): see :mod:`perils.carbon_sink.peril`."""
