@@ -82,6 +82,10 @@ class ComputeConfig:
     kind: str = "local"
     workers: int = 1
     address: Optional[str] = None
+    # how Dask workers get the plan: scatter (from the client, through the scheduler) or shared (each
+    # worker reads the portfolio from Parquet in shared_dir and builds the plan itself, once)
+    inputs: str = "scatter"
+    shared_dir: Optional[str] = None   # shared storage every worker sees (default: <output.dir's parent>/.qilu-shared)
 
 
 @dataclass
@@ -207,6 +211,8 @@ def to_settings(cfg: DictConfig, base_dir: Path | None = None) -> Settings:
     _check(obj.compute.kind != "dask" or bool(obj.compute.address), "compute.address",
            "compute=dask needs the scheduler address, e.g. compute.address=tcp://10.0.0.5:8786")
     _check(obj.compute.workers >= 1, "compute.workers", f"must be >= 1, got {obj.compute.workers}")
+    _check(obj.compute.inputs in ("scatter", "shared"), "compute.inputs",
+           f"'{obj.compute.inputs}' is not one of ['scatter', 'shared']")
     if obj.compute.kind != "local":
         try:
             import dask.distributed  # noqa: F401

@@ -18,6 +18,17 @@ def test_dask_local_two_workers_bit_identical_to_local(tmp_path):
                                       check_exact=True)
 
 
+def test_workers_build_the_plan_from_shared_storage(tmp_path):
+    common = ("run.n_years=60", "output.event_set=none", "output.report=false", "peril=[yellow_river,crop_residual]")
+    local = run(tmp_path, *common, "run.chunk_years=60", name="local")
+    shared = run(tmp_path, *common, "compute=dask_local", "compute.workers=2", "compute.inputs=shared",
+                 f"compute.shared_dir={tmp_path / 'store'}", "run.chunk_years=15", name="shared")
+    for table in ("ylt.parquet", "elt.parquet", "plt.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(local.folder / table), pd.read_parquet(shared.folder / table),
+                                      check_exact=True)
+    assert len(list((tmp_path / "store").glob("portfolio-*.parquet"))) == 1
+
+
 def test_unreachable_scheduler_is_a_clear_error(tmp_path):
     from engine.config import ConfigError
     with pytest.raises(ConfigError, match="compute.address"):
