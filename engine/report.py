@@ -219,6 +219,24 @@ def convergence_section(folder: Path, n_years: int, samples: int) -> str:
     return _png(fig)
 
 
+def carbon_section(folder: Path) -> list:
+    """Carbon covers: results by county and the premium's sensitivity to the carbon price."""
+    counties = pd.read_csv(folder / "carbon_counties.csv")
+    cols = ["product", "county", "county_name", "insured_mu", "insured_tco2e", "sum_insured", "expected_loss",
+            "expected_tco2e_lost", "gross_premium", "premium_per_mu", "rate"]
+    fmt = {c: (lambda v: f"{v:,.0f}") for c in ("insured_mu", "insured_tco2e", "sum_insured", "expected_loss",
+                                                 "expected_tco2e_lost", "gross_premium")}
+    fmt.update({"premium_per_mu": lambda v: f"{v:.2f}", "rate": lambda v: f"{v:.2%}", "county": lambda v: f"{v:.0f}"})
+    sens = pd.read_csv(folder / "carbon_price_sensitivity.csv")
+    table = sens.pivot_table(index=["product", "volatility_factor"], columns="level_factor",
+                             values="premium_per_mu").reset_index()
+    table.columns = [c if isinstance(c, str) else f"price x{c:g}" for c in table.columns]
+    sfmt = {c: (lambda v: f"{v:.2f}") for c in table.columns if c.startswith("price")}
+    sfmt["volatility_factor"] = lambda v: f"x{v:g}"
+    return ["<h2 id='carbon'>Carbon covers by county (CNY)</h2>", _table(counties[cols], fmt),
+            "<h3>Premium per mu by carbon-price level (columns) and volatility (rows)</h3>", _table(table, sfmt)]
+
+
 def write_report(folder: Path, summary: dict, run_info: dict, provenance: dict, largest: LargestEvent | None) -> Path:
     """Write ``folder/report.html`` from the run's files and facts; returns its path."""
     folder = Path(folder)
@@ -260,6 +278,8 @@ def write_report(folder: Path, summary: dict, run_info: dict, provenance: dict, 
         br = br[br["county"] == "all"].drop(columns="county")
         parts += ["<h2 id='basis'>Parametric covers: basis risk</h2>",
                   _table(br, {c: (lambda v: f"{v:,.3g}") for c in br.columns if c != "product"})]
+    if (folder / "carbon_counties.csv").is_file():
+        parts += carbon_section(folder)
     prov = {"git": provenance.get("git"), "created_utc": provenance.get("created_utc"), "seed": provenance.get("seed"),
             "packages": provenance.get("packages"), "inputs": provenance.get("inputs")}
     parts += ["<h2 id='provenance'>Provenance</h2>",

@@ -62,6 +62,10 @@ CONFIG_KEYS = ["run.n_years", "run.samples", "run.chunk_years", "run.memory_budg
 @given(key=st.sampled_from(CONFIG_KEYS), value=st.one_of(st.integers(-10**6, 10**6),
                                                           st.floats(-1e6, 1e6, allow_nan=False)))
 def test_config_values_fail_naming_their_key_or_pass(tmp_path_factory, key, value):
+    _config_fails_naming_key_or_passes(tmp_path_factory, key, value)
+
+
+def _config_fails_naming_key_or_passes(tmp_path_factory, key, value):
     try:
         cfg = compose_config(f"{key}={value}", "output.dir=unused")
     except Exception as err:   # Hydra rejects a wrong type at composition, naming the key
@@ -70,7 +74,7 @@ def test_config_values_fail_naming_their_key_or_pass(tmp_path_factory, key, valu
     try:
         to_settings(cfg, tmp_path_factory.getbasetemp())
     except ConfigError as err:
-        assert key.split(".")[0] in str(err)
+        assert key.split(".")[0] in str(err) or key.split(".")[1] in str(err)
 
 
 @settings(max_examples=120, deadline=None, derandomize=True)
@@ -87,3 +91,72 @@ def test_malformed_event_sets_raise_value_errors(offsets, sites, n_events, proba
                  None if probability is None else np.full(n, probability, dtypes.INTENSITY))
     except ValueError as err:
         assert str(err).startswith("EventSet")
+
+
+# --- carbon plots -------------------------------------------------------------------------------
+CARBON = pd.DataFrame({"risk_id": ["f", "b", "d"], "product": ["carbon_sink_value", "carbon_sink_index", "carbon_delivery"],
+                       "carbon_kind": ["forest", "blue", "forest"], "carbon_group": ["quercus", "seaweed", "poplar"],
+                       "stand_age_years": [25.0, None, 8.0], "area_mu": [100.0, 200.0, 50.0],
+                       "verified_tco2e": [None, None, None], "contracted_tco2e": [None, None, 9.0],
+                       "county": [370323, 370613, 371328], "deductible": [0.0] * 3, "limit": [1e4] * 3,
+                       "sum_insured": [1e4] * 3, "coinsurance": [1.0] * 3, "policy_deductible": [0.0] * 3})
+CARBON_COLUMNS = ["carbon_kind", "carbon_group", "stand_age_years", "area_mu", "verified_tco2e", "contracted_tco2e"]
+
+
+@FUZZ
+@given(column=st.sampled_from(CARBON_COLUMNS), row=st.integers(0, 2), value=BAD_VALUES)
+def test_any_bad_carbon_cell_is_a_portfolio_error_or_accepted(column, row, value):
+    from engine.carbon.book import carbon_book
+    from engine.carbon.growth import load_growth
+    from engine.products import build_product
+
+    products = {n: build_product(n, {"kind": n, "classes": ["forest", "blue_carbon"]}) for n in CARBON["product"]}
+    frame = CARBON.copy()
+    frame[column] = frame[column].astype(object)
+    frame.loc[row, column] = value
+    try:
+        book = carbon_book(frame, products, load_growth(), source="book.csv")
+    except PortfolioError as err:
+        assert f"row {row + 2}, column '{column}'" in str(err)
+        return
+    for name in ("area_mu", "insured_tco2e", "sequestration_tco2e", "contracted_tco2e"):
+        values = getattr(book, name)
+        assert np.isfinite(values).all() and (values >= 0).all(), name
+
+
+# --- user track files (what-if typhoons) --------------------------------------------------------
+TRACK = pd.DataFrame({"time_h": [0.0, 6.0, 12.0], "lat": [30.0, 32.0, 34.0], "lon": [123.0, 122.5, 122.0],
+                      "pressure_hpa": [960.0, 965.0, 975.0]})
+
+
+@FUZZ
+@given(column=st.sampled_from(list(TRACK.columns)), row=st.integers(0, 2), value=BAD_VALUES)
+def test_any_bad_track_cell_names_file_row_and_column(tmp_path_factory, column, row, value):
+    from perils.typhoon.trackfile import read_track_file
+
+    frame = TRACK.copy()
+    frame[column] = frame[column].astype(object)
+    frame.loc[row, column] = value
+    path = tmp_path_factory.mktemp("track") / "track.csv"
+    frame.to_csv(path, index=False)
+    try:
+        storms = read_track_file(path)
+    except ValueError as err:
+        assert str(path) in str(err) and ("column" in str(err) or "row" in str(err)), str(err)
+        return
+    for _, track in storms:
+        assert np.isfinite(track[["lat", "lon"]].to_numpy(float)).all()
+
+
+# --- carbon peril and product config ------------------------------------------------------------
+CARBON_KEYS = ["peril.carbon_sink.price_rho", "peril.carbon_sink.event_doy", "peril.carbon_sink.dryness",
+               "peril.carbon_sink.price_driver_county", "product.carbon_delivery.retention_share",
+               "product.carbon_sink_index.grades", "run.resume", "compute.inputs"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(key=st.sampled_from(CARBON_KEYS),
+       value=st.one_of(st.integers(-10**6, 10**6), st.floats(-1e3, 1e3, allow_nan=False),
+                       st.sampled_from(["x", "none", "[[2,0.5]]", "[[0.2,0.5],[0.1,1.0]]", "[]", "true"])))
+def test_carbon_and_run_config_values_fail_naming_their_key_or_pass(tmp_path_factory, key, value):
+    _config_fails_naming_key_or_passes(tmp_path_factory, key, value)

@@ -189,7 +189,7 @@ class TyphoonPeril:
 
     def storm_footprints(self, years, sites, seed) -> dict:
         """``{year: [(k, doy, site int32[n], gust float32[n], rain float32[n]), ...]}`` of the storms of
-        ``years`` (k: the storm's rank in its year). Kept for the last two chunks of a process, so the
+        ``years`` (k: the storm's rank in its year). Kept for the last chunk of a process, so the
         flood peril can turn the same storms' rain into flood events without recomputing them."""
         key = (id(self), _sites_key(sites), int(seed), np.asarray(years, dtype=np.int64).tobytes())
         if key not in _FOOTPRINTS:
@@ -199,7 +199,7 @@ class TyphoonPeril:
                 out[int(year)] = [(k, doy, *storm_footprint(track, tsites, self.footprint))
                                   for k, (doy, track) in enumerate(self.storms(int(year), seed))]
             _FOOTPRINTS[key] = out
-            while len(_FOOTPRINTS) > 2:
+            while len(_FOOTPRINTS) > 1:   # the current chunk only: its flood reads it right after
                 _FOOTPRINTS.popitem(last=False)
         return _FOOTPRINTS[key]
 
