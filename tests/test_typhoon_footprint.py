@@ -198,6 +198,16 @@ def test_decay_along_a_ragged_coast_applies_the_landfall_drop_once():
     assert np.all(np.diff(decayed.vmax_ms) <= 0) and np.all(np.diff(decayed.pressure_hpa) >= 0)
 
 
+def test_land_mask_reads_the_same_cells_as_the_package():
+    globe = pytest.importorskip("global_land_mask.globe")
+    from perils.typhoon.wind import land_mask
+    rng = np.random.default_rng(3)
+    lat, lon = rng.uniform(33.5, 38.5, 5000), rng.uniform(114.5, 123.0, 5000)   # Shandong and its coast
+    np.testing.assert_array_equal(land_mask(lat, lon), globe.is_land(lat, lon))
+    lat, lon = np.array([90.0, -90.0, 0.0, 36.71]), np.array([180.0, -180.0, 0.0, 119.16])   # edges of the grid
+    np.testing.assert_array_equal(land_mask(lat, lon), globe.is_land(lat, lon))
+
+
 def test_land_mask_finds_shandong():
     pytest.importorskip("global_land_mask")
     from perils.typhoon.wind import land_mask

@@ -38,6 +38,8 @@ error against the great circle is below 0.5%.
 """
 from __future__ import annotations
 
+import functools
+
 import math
 from collections import namedtuple
 from collections.abc import Callable, Mapping
@@ -284,9 +286,59 @@ def hourly(track: Track, step_h: float = 1.0) -> Track:
 
 
 def land_mask(lat, lon) -> np.ndarray:
-    """bool array: the points are on land in the GLOBE 1-km mask (package ``global-land-mask``)."""
-    from global_land_mask import globe
-    return globe.is_land(np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64))
+    """bool array: the points are on land in the GLOBE 1-km mask (package ``global-land-mask``).
+
+    The same cells as ``global_land_mask.globe.is_land``, but only the block of mask rows and columns
+    around the points is decompressed (importing ``globe`` holds the whole 0.9 GB mask in memory)."""
+    lat = np.asarray(lat, dtype=np.float64)
+    lon = np.asarray(lon, dtype=np.float64)
+    if lat.size == 0:
+        return np.zeros(np.broadcast(lat, lon).shape, dtype=bool)
+    grid_lat, grid_lon = _globe_axes()
+    if np.any(np.abs(lat) > 90) or np.any(np.abs(lon) > 180):
+        raise ValueError("land_mask: latitude must be in [-90, 90] and longitude in [-180, 180]")
+    iy = ((np.clip(lat, grid_lat.min(), grid_lat.max()) - grid_lat[0]) / (grid_lat[1] - grid_lat[0])).astype(int)
+    ix = ((np.clip(lon, grid_lon.min(), grid_lon.max()) - grid_lon[0]) / (grid_lon[1] - grid_lon[0])).astype(int)
+    r0, r1, c0, c1 = int(iy.min()), int(iy.max()) + 1, int(ix.min()), int(ix.max()) + 1
+    small = (r1 - r0) * (c1 - c0) <= 64 * 2**20          # a province's sites: keep the block for reuse
+    ocean = (_globe_block if small else _globe_block.__wrapped__)(r0, r1, c0, c1)
+    return ~ocean[iy - r0, ix - c0]
+
+
+def _globe_path():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("global_land_mask")
+    if spec is None:
+        raise ImportError("the typhoon footprint needs the land mask: pip install global-land-mask")
+    return Path(spec.origin).parent / "globe_combined_mask_compressed.npz"
+
+
+@functools.lru_cache(maxsize=1)
+def _globe_axes():
+    with np.load(_globe_path()) as npz:   # lazy: reads only the two small axis arrays
+        return npz["lat"], npz["lon"]
+
+
+@functools.lru_cache(maxsize=4)
+def _globe_block(r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+    """bool[r1 - r0, c1 - c0]: ocean flags of mask rows r0..r1 and columns c0..c1, read row by row."""
+    import zipfile
+
+    with zipfile.ZipFile(_globe_path()) as archive, archive.open("mask.npy") as stream:
+        version = np.lib.format.read_magic(stream)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = header(stream)
+        if len(shape) != 2 or fortran or dtype != np.bool_:
+            raise ValueError(f"{_globe_path()}: unexpected GLOBE mask layout {shape}, {dtype}")
+        parts, step = [], 240
+        for row in range(0, r1, step):
+            rows = np.frombuffer(stream.read(min(step, shape[0] - row) * shape[1]), dtype=np.bool_).reshape(-1, shape[1])
+            lo, hi = max(r0 - row, 0), min(r1 - row, rows.shape[0])
+            if hi > lo:
+                parts.append(rows[lo:hi, c0:c1].copy())
+    return np.concatenate(parts)
 
 
 def decay_over_land(track, land_mask_fn: Callable = land_mask, params: WindParams = WindParams()) -> Track:
