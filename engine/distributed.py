@@ -4,7 +4,8 @@
 ``compute=dask compute.address=tcp://host:8786`` uses a running scheduler. Each chunk is
 ``engine.chunk.run_chunk(inputs, years, measures)``, a pure function, so the results are the same
 bit for bit as a local run; they are consumed in chunk order, so the streamed tables are too.
-Chunks have a fixed size (``run.chunk_years``, or :data:`DEFAULT_CHUNK_YEARS`).
+Chunks have a fixed size: ``run.chunk_years``, or with 0 a size set from the first chunk's result so
+one chunk fits ``run.memory_budget_mb``.
 
 How the workers get the plan (``compute.inputs``):
 
@@ -57,13 +58,14 @@ def client_for(compute):
             client.close()
 
 
-def dask_results(plan, compute, chunk_years: int, measures, start: int = 0):
+def dask_results(plan, compute, chunk_years: int, measures, start: int = 0, budget_bytes: int = 0):
     """Yield (span, years, ChunkResult) of every chunk from year offset ``start``, in order, computed on
-    the cluster."""
+    the cluster. With ``chunk_years`` 0 the first chunk has :data:`DEFAULT_CHUNK_YEARS` years and the
+    others are sized from its result so that one chunk stays within ``budget_bytes`` (as the local
+    chunker does; results never depend on chunk sizes)."""
     from dask.distributed import wait  # noqa: F401  (import check: a clear error if dask is missing)
 
-    size = int(chunk_years) or DEFAULT_CHUNK_YEARS
-    spans = [(s, min(s + size, len(plan.years))) for s in range(start, len(plan.years), size)]
+    n_years = len(plan.years)
     with client_for(compute) as client:
         if compute.inputs == "shared":
             task, inputs = run_shared_chunk, write_shared_inputs(plan, compute)
@@ -71,6 +73,14 @@ def dask_results(plan, compute, chunk_years: int, measures, start: int = 0):
             task, inputs = run_chunk, client.scatter(plan.inputs, broadcast=True)
         n_workers = max(len(client.scheduler_info()["workers"]), 1)
         limit = MAX_IN_FLIGHT_PER_WORKER * n_workers
+        size = int(chunk_years) or DEFAULT_CHUNK_YEARS
+        if not chunk_years and budget_bytes and start < n_years:   # size the chunks from a first one
+            first = (start, min(start + size, n_years))
+            result = client.submit(task, inputs, plan.years[first[0]:first[1]], measures, pure=False).result()
+            yield first, plan.years[first[0]:first[1]], result
+            per_year = max(2 * result.nbytes / (first[1] - first[0]), 1.0)   # as engine.pipeline._Chunker
+            size, start = int(max(1, min(budget_bytes / per_year, 8 * size))), first[1]
+        spans = [(s, min(s + size, n_years)) for s in range(start, n_years, size)]
         futures = {}
         for i, (a, b) in enumerate(spans):
             futures[i] = client.submit(task, inputs, plan.years[a:b], measures, pure=False)

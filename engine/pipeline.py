@@ -183,7 +183,8 @@ def _chunk_results(plan: RunPlan, cfg, measures, checkpoints=None, echo=print):
             echo(f"resumed: {start:,} of {len(plan.years):,} years from checkpoints in {checkpoints.directory}")
     if cfg.compute.kind != "local":
         from engine.distributed import dask_results
-        for span, years, result in dask_results(plan, cfg.compute, cfg.run.chunk_years, measures, start):
+        for span, years, result in dask_results(plan, cfg.compute, cfg.run.chunk_years, measures, start,
+                                                cfg.run.memory_budget_mb * 2**20):
             if checkpoints is not None:
                 checkpoints.save(span, result)
             yield years, result
@@ -206,7 +207,8 @@ _NOT_IN_FINGERPRINT = {"run": ("progress", "checkpoint", "resume", "chunk_years"
 
 def run_fingerprint(plan: RunPlan, config_yaml: str) -> str:
     """SHA-256 of what decides the chunks' results: the resolved config (without the keys above), the
-    input files, and Qilu's own code and data (engine/, perils/, configs/)."""
+    input files, Qilu's own code and data (engine/, perils/, configs/) and the numeric libraries'
+    versions."""
     import json
 
     import yaml
@@ -224,6 +226,13 @@ def run_fingerprint(plan: RunPlan, config_yaml: str) -> str:
     files = {f"code:{p.relative_to(root)}": p for d in ("engine", "perils", "configs") for p in sorted((root / d).rglob("*"))
              if p.is_file() and "__pycache__" not in p.parts}
     files.update({f"input:{k}": v for k, v in plan.input_files.items()})
+    from importlib import metadata
+    cfg["_packages"] = {}
+    for name in ("numpy", "numba", "scipy", "pandas", "statsmodels", "pyarrow", "xarray"):
+        try:   # a library upgrade may change the numbers, so it starts a fresh set of checkpoints
+            cfg["_packages"][name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
     return fingerprint(json.dumps(cfg, sort_keys=True, default=str), files)
 
 

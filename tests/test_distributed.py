@@ -29,6 +29,18 @@ def test_workers_build_the_plan_from_shared_storage(tmp_path):
     assert len(list((tmp_path / "store").glob("portfolio-*.parquet"))) == 1
 
 
+def test_dask_chunks_sized_from_the_memory_budget(tmp_path):
+    import json
+    common = ("run.n_years=400", "output.event_set=none", "output.report=false", "peril=[yellow_river,crop_residual]")
+    local = run(tmp_path, *common, name="local")
+    dask = run(tmp_path, *common, "compute=dask_local", "compute.workers=2", "run.chunk_years=0",
+               "run.memory_budget_mb=16", name="budget")
+    pd.testing.assert_frame_equal(pd.read_parquet(local.folder / "ylt.parquet"), pd.read_parquet(dask.folder / "ylt.parquet"),
+                                  check_exact=True)
+    timing = json.loads((dask.folder / "provenance.json").read_text())["timing"]
+    assert timing["chunks"] >= 2   # a first chunk of 250 years, then chunks sized from its result
+
+
 def test_unreachable_scheduler_is_a_clear_error(tmp_path):
     from engine.config import ConfigError
     with pytest.raises(ConfigError, match="compute.address"):
