@@ -20,7 +20,7 @@ How the workers get the plan (``compute.inputs``):
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pandas as pd
@@ -111,10 +111,17 @@ def write_shared_inputs(plan, compute) -> tuple:
                             + "|".join(map(str, frame.columns)).encode()).hexdigest()[:16]
     path = root / f"portfolio-{digest}.parquet"
     if not path.exists():
-        root.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            frame.to_parquet(tmp, index=False)
+            os.replace(tmp, path)
+        except OSError as err:
+            from engine.config import ConfigError
+            with suppress(OSError):
+                tmp.unlink()
+            raise ConfigError(f"config key 'compute.shared_dir': cannot write the shared portfolio to {root} ({err}); "
+                              "give a directory every worker can read and this machine can write") from None
     shared = dataclasses.replace(settings, portfolio_path=path)
     return hashlib.sha256((digest + repr(shared)).encode()).hexdigest()[:16], shared
 

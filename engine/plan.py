@@ -72,6 +72,33 @@ def _binding_limits(portfolio: Portfolio) -> np.ndarray:
     return np.where(portfolio.policy_limit >= most, np.inf, portfolio.policy_limit)
 
 
+def per_risk_exposure(rows, site_of_risk, n_sites: int, physical: Exposure, value=None):
+    """Kernel records of the portfolio ``rows`` with one key per risk and no policy terms: the risks'
+    own terms and class (or, with ``value``, that value and no terms at all, so an event's loss is
+    its damage ratio x value). Used for the basis risk of index covers and the carbon plots' damage."""
+    n = rows.size
+    site = site_of_risk[rows]
+    order = np.argsort(site, kind="stable").astype(dtypes.RISK)
+    offsets = np.zeros(n_sites + 1, dtypes.OFFSET)
+    np.cumsum(np.bincount(site, minlength=n_sites), out=offsets[1:])
+    pick = lambda a: np.ascontiguousarray(a[rows])  # noqa: E731
+    no_terms = Policies(np.zeros(n), np.full(n, np.inf))
+    if value is None:
+        terms = {"value": pick(physical.value), "deductible": pick(physical.deductible), "limit": pick(physical.limit),
+                 "franchise": pick(physical.franchise), "coinsurance": pick(physical.coinsurance)}
+    else:
+        terms = {"value": np.full(n, float(value)), "deductible": np.zeros(n), "limit": np.full(n, float(value)),
+                 "franchise": np.zeros(n), "coinsurance": np.ones(n)}
+    ex = Exposure(site_offsets=offsets, site_risks=order, **terms, klass=pick(physical.klass),
+                  policy=np.arange(n, dtype=np.int32),
+                  flags=risk_flags(np.zeros(n, np.bool_), terms["franchise"], terms["coinsurance"], np.arange(n),
+                                   no_terms.deductible, no_terms.limit),
+                  uid=pick(physical.uid), leaf=np.arange(n, dtype=np.int32),
+                  leaf_keys=np.arange(n, dtype=np.int32)[:, None].copy())
+    check_records(ex, no_terms)
+    return ex, no_terms
+
+
 def _parametric_inputs(rows, portfolio: Portfolio, physical: Exposure, keys: Keys, products: dict, measures,
                        peril_kinds=()):
     """Parametric risks, their schedules and the basis-risk exposure (physical class, risk terms,
@@ -81,24 +108,10 @@ def _parametric_inputs(rows, portfolio: Portfolio, physical: Exposure, keys: Key
     t = portfolio.table
     schedules = {name: p.index for name, p in products.items() if p.basis == "index"}
     # an index no peril of the run measures never triggers (e.g. the typhoon index in a flood-only run)
-    n, n_sites = rows.size, len(portfolio.sites)
-    site = portfolio.site_index[rows]
-    order = np.argsort(site, kind="stable").astype(dtypes.RISK)
-    offsets = np.zeros(n_sites + 1, dtypes.OFFSET)
-    np.cumsum(np.bincount(site, minlength=n_sites), out=offsets[1:])
-    pick = lambda a: np.ascontiguousarray(a[rows])  # noqa: E731
-    no_terms = Policies(np.zeros(n), np.full(n, np.inf))
-    basis = Exposure(site_offsets=offsets, site_risks=order, value=pick(physical.value),
-                     deductible=pick(physical.deductible), limit=pick(physical.limit), franchise=pick(physical.franchise),
-                     coinsurance=pick(physical.coinsurance), klass=pick(physical.klass), policy=np.arange(n, dtype=np.int32),
-                     flags=risk_flags(np.zeros(n, np.bool_), pick(physical.franchise), pick(physical.coinsurance),
-                                      np.arange(n), no_terms.deductible, no_terms.limit),
-                     uid=pick(physical.uid), leaf=np.arange(n, dtype=np.int32),
-                     leaf_keys=np.arange(n, dtype=np.int32)[:, None].copy())
-    check_records(basis, no_terms)
+    n_sites = len(portfolio.sites)
     limit = (t["limit"] * t["coinsurance"]).to_numpy(np.float64)
     return build_parametric(rows, portfolio.site_index, limit, keys.leaf, t["product"].to_numpy(), schedules,
-                            n_sites, (basis, no_terms), peril_kinds)
+                            n_sites, per_risk_exposure(rows, portfolio.site_index, n_sites, physical), peril_kinds)
 
 
 def _relevant_sites(curve_index, physical: Exposure, index_rows, portfolio: Portfolio, no_curve: int):
@@ -120,7 +133,7 @@ def _carbon_inputs(settings: Settings, portfolio: Portfolio, perils: tuple, prod
                    keys: Keys):
     """The carbon step's inputs: the book of carbon plots and the run's carbon-sink peril."""
     from engine.carbon.book import carbon_book
-    from engine.carbon.losses import CarbonInputs, unit_exposure
+    from engine.carbon.losses import CarbonInputs
 
     index = next((i for i, p in enumerate(perils) if hasattr(p, "drivers") and p.hazard == "carbon_sink"), None)
     names = sorted({p for p in portfolio.table["product"] if products[p].basis == "carbon"})
@@ -134,7 +147,8 @@ def _carbon_inputs(settings: Settings, portfolio: Portfolio, perils: tuple, prod
         raise PortfolioError(f"{settings.portfolio_path}, row {row + 2}, column 'policy_limit': carbon covers apply "
                              "their terms per plot and year; a policy limit below the plots' limits does not apply "
                              "(leave it empty)")
-    damage, _ = unit_exposure(book, portfolio.site_index, physical.klass, portfolio.uid, len(portfolio.sites))
+    # value 1, no terms: the kernels' loss of an event on a plot is the share of its sink destroyed
+    damage, _ = per_risk_exposure(book.risk, portfolio.site_index, len(portfolio.sites), physical, value=1.0)
     return CarbonInputs(book, damage, index, perils[index], keys.leaf[book.risk].astype(np.int32)), None
 
 

@@ -41,6 +41,16 @@ def test_dask_chunks_sized_from_the_memory_budget(tmp_path):
     assert timing["chunks"] >= 2   # a first chunk of 250 years, then chunks sized from its result
 
 
+def test_unwritable_shared_dir_is_a_clear_error(tmp_path):
+    from engine.config import ConfigError
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ConfigError, match="compute.shared_dir"):
+        run(tmp_path, "run.n_years=5", "peril=[yellow_river]", "compute=dask_local", "compute.workers=1",
+            "compute.inputs=shared", f"compute.shared_dir={blocker / 'sub'}", name="x")
+    assert not (tmp_path / "x").exists()
+
+
 def test_unreachable_scheduler_is_a_clear_error(tmp_path):
     from engine.config import ConfigError
     with pytest.raises(ConfigError, match="compute.address"):

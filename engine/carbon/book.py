@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from engine.carbon import growth as gr
-from engine.portfolio import PortfolioError
+from engine.portfolio import _fail
 
 KINDS = ("forest", "blue")
 COLUMNS = ("carbon_kind", "carbon_group", "stand_age_years", "area_mu", "verified_tco2e", "contracted_tco2e")
@@ -58,11 +58,6 @@ class CarbonBook:
     @property
     def n_plots(self) -> int:
         return int(self.risk.size)
-
-
-def _fail(source, message, row=None, column=None):
-    where = f"{source}" + (f", row {row}" if row is not None else "") + (f", column '{column}'" if column else "")
-    raise PortfolioError(f"{where}: {message}")
 
 
 def carbon_book(table: pd.DataFrame, products: dict, params: gr.GrowthParams, source="portfolio") -> CarbonBook | None:

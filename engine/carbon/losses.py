@@ -22,11 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import dtypes
 from engine.carbon import hazards as hz
 from engine.carbon.book import COVERS, CarbonBook
 from engine.carbon.price import sample_prices
-from engine.kernels import Exposure, Policies, occurrence_losses, risk_flags
+from engine.kernels import Exposure, Policies, occurrence_losses
 
 VALUE, INDEX, DELIVERY = (COVERS.index(c) for c in ("value", "index", "delivery"))
 
@@ -41,24 +40,6 @@ class CarbonInputs:
     peril_index: int
     peril: object          # perils.carbon_sink.peril.CarbonSinkPeril
     leaf: np.ndarray       # int32[R] leaf of each plot (engine.keys)
-
-
-def unit_exposure(book: CarbonBook, site_of_risk: np.ndarray, klass: np.ndarray, uid: np.ndarray, n_sites: int):
-    """The plots as kernel records with value 1 and no terms: an event's loss is its damage ratio."""
-    n = book.n_plots
-    site = site_of_risk[book.risk]
-    order = np.argsort(site, kind="stable").astype(dtypes.RISK)
-    offsets = np.zeros(n_sites + 1, dtypes.OFFSET)
-    np.cumsum(np.bincount(site, minlength=n_sites), out=offsets[1:])
-    none = Policies(np.zeros(n), np.full(n, np.inf))
-    ones, zeros = np.ones(n), np.zeros(n)
-    ex = Exposure(site_offsets=offsets, site_risks=order, value=ones, deductible=zeros.copy(), limit=ones.copy(),
-                  franchise=zeros.copy(), coinsurance=ones.copy(), klass=np.ascontiguousarray(klass[book.risk]),
-                  policy=np.arange(n, dtype=np.int32),
-                  flags=risk_flags(np.zeros(n, np.bool_), zeros, ones, np.arange(n), none.deductible, none.limit),
-                  uid=np.ascontiguousarray(uid[book.risk]), leaf=np.arange(n, dtype=np.int32),
-                  leaf_keys=np.arange(n, dtype=np.int32)[:, None].copy())
-    return ex, none
 
 
 def physical_shares(fp, carbon: CarbonInputs, curves, seed: int, years: np.ndarray) -> np.ndarray:

@@ -15,9 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.carbon.losses import cover_losses
-from engine.carbon.price import sample_prices
-from engine.pricing import technical_premium
+from engine.carbon.losses import INDEX, VALUE, cover_losses
+from engine.carbon.products import price_sensitivity
 
 LEVELS = (0.5, 0.75, 1.0, 1.5, 2.0)
 VOLATILITIES = (0.5, 1.0, 1.5)
@@ -82,35 +81,31 @@ class CarbonResults:
         return np.bincount(d["plot"], weights=lost["tco2e_lost"], minlength=book.n_plots) / len(self.plan.years)
 
     def sensitivity(self, prices: pd.DataFrame) -> pd.DataFrame:
-        """Premium of each carbon product with the price level x ``LEVELS`` and volatility x ``VOLATILITIES``."""
+        """Each carbon product's premium with the price level x ``LEVELS`` and volatility x
+        ``VOLATILITIES`` (:func:`engine.carbon.products.price_sensitivity`, common random numbers)."""
         plan, book, peril = self.plan, self.carbon.book, self.carbon.peril
         prices = prices.sort_values("year")
         years = prices["year"].to_numpy(np.int64)
         driver = prices["driver"].to_numpy() if peril.price_rho != 0 else None
         d = self._detail()
         row_year = np.searchsorted(years, d["year"])
-        t = plan.portfolio.table
-        rows = []
+        si_of_plot = plan.portfolio.table["sum_insured"].to_numpy()[book.risk]
+        tables = []
         for product in dict.fromkeys(book.product):
+            sel = (book.product == product)[d["plot"]]
+
+            def annual(p, _scaled, sel=sel):   # the same years' shares, repriced at the scaled prices
+                il = cover_losses(book, d["plot"][sel], d["stock_share"][sel], d["sequestration_share"][sel],
+                                  p[row_year[sel]])["il"]
+                return np.bincount(row_year[sel], weights=il, minlength=years.size)
+
             mine = book.product == product
-            si = float((t["sum_insured"].to_numpy()[book.risk[mine]]).sum())
-            mu = float(book.area_mu[mine].sum())
-            sel = mine[d["plot"]]
-            for level in LEVELS:
-                for vol in VOLATILITIES:
-                    scaled = peril.price.scaled(level=level, volatility=vol)
-                    p = sample_prices(scaled, plan.inputs.seed, years, driver, peril.price_rho)
-                    il = cover_losses(book, d["plot"][sel], d["stock_share"][sel], d["sequestration_share"][sel],
-                                      p[row_year[sel]])["il"]
-                    annual = np.bincount(row_year[sel], weights=il, minlength=years.size)
-                    prem = technical_premium(annual[annual > 0], years.size, si, plan.settings.pricing)
-                    rows.append({"product": product, "level_factor": level, "volatility_factor": vol,
-                                 "start_price_cny": scaled.start_price_cny,
-                                 "volatility_per_year": scaled.volatility_per_year, "mean_price_cny": float(p.mean()),
-                                 "sum_insured": si, "insured_mu": mu, "expected_loss": prem["expected_loss"],
-                                 "gross_premium": prem["gross"], "premium_per_mu": prem["gross"] / mu if mu else np.nan,
-                                 "rate": prem["rate"]})
-        return pd.DataFrame(rows)
+            si, mu = float(si_of_plot[mine].sum()), float(book.area_mu[mine].sum())
+            table = price_sensitivity(annual, peril.price, plan.inputs.seed, years, plan.settings.pricing, mu, si,
+                                      LEVELS, VOLATILITIES, driver, peril.price_rho)
+            tables.append(table.assign(product=product, sum_insured=si, insured_mu=mu))
+        out = pd.concat(tables, ignore_index=True)
+        return out[["product"] + [c for c in out.columns if c != "product"]]
 
 
 def county_table(plan, summary: dict, mean_tco2e: np.ndarray) -> pd.DataFrame:
@@ -125,8 +120,9 @@ def county_table(plan, summary: dict, mean_tco2e: np.ndarray) -> pd.DataFrame:
         idx = idx.to_numpy()
         s = summary.get(f"product/{product}/county/{county}")
         premium = (s or {}).get("premium", {})
-        insured = np.where(book.cover[idx] == 0, book.insured_tco2e[idx], np.where(
-            book.cover[idx] == 1, book.sequestration_tco2e[idx], book.contracted_tco2e[idx]))
+        cover = book.cover[idx]
+        insured = np.select([cover == VALUE, cover == INDEX], [book.insured_tco2e[idx], book.sequestration_tco2e[idx]],
+                            book.contracted_tco2e[idx])
         mu = float(book.area_mu[idx].sum())
         gross = float(premium.get("gross", 0.0))
         rows.append({"product": product, "county": int(county), "county_name": names.get(int(county), ""),
